@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/** Raised for invalid configuration; its message names every bad field and what is allowed. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** One line per zod issue: `field: message`. Values are never echoed (they may be secrets). */
+export function describeIssues(error: z.ZodError, fieldName: (path: PropertyKey[]) => string): string[] {
+  return error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`);
+}
+
+export function dottedPath(path: PropertyKey[]): string {
+  return path.length === 0 ? "(body)" : path.map(String).join(".");
+}
+
+/** An integer environment variable in [min, max]; empty counts as unset. */
+export function intVar(min: number, max: number, defaultValue?: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  const base = z.preprocess(
+    (v) => (v === undefined || v === "" ? undefined : Number(v)),
+    z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }),
+  );
+  return defaultValue === undefined ? base : base.default(defaultValue);
+}
+
+/** A decimal environment variable in [min, max]; empty counts as unset. */
+export function numberVar(min: number, max: number, defaultValue: number) {
+  const message = `must be a number from ${min} to ${max}`;
+  return z
+    .preprocess(
+      (v) => (v === undefined || v === "" ? undefined : Number(v)),
+      z.number({ error: message }).min(min, { error: message }).max(max, { error: message }),
+    )
+    .default(defaultValue);
+}
+
+export function urlVar() {
+  return z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
+}
+
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+
+/** Parses `env` with `schema`, or throws a ConfigError naming each bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      "environment",
+      describeIssues(result.error, (path) => String(path[0] ?? "")),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,103 @@
+/**
+ * The telemetry and wiring contract of the demo services. Everything that another part of the
+ * platform reads (Prometheus rules, dashboards, Grafana correlations, Kubernetes manifests) takes
+ * its names from here, so a rename happens in one place.
+ */
+
+export const SERVICE_NAMES = ["order", "product", "user"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Port every service listens on inside its container; Kubernetes Services target it by name. */
+export const CONTAINER_PORT = 8080;
+export const HTTP_PORT_NAME = "http";
+
+/** Fixed ports for `npm run demo` on one machine. */
+export const LOCAL_PORTS: Record<ServiceName, number> = { order: 3000, product: 3001, user: 3002 };
+
+/** What each service calls; order is the only one with dependencies. */
+export const SERVICE_DEPENDENCIES: Record<ServiceName, readonly ServiceName[]> = {
+  order: ["user", "product"],
+  product: [],
+  user: [],
+};
+
+/** Environment variable that tells a service where a dependency lives, e.g. USER_SERVICE_URL. */
+export function dependencyUrlEnv(dependency: ServiceName): string {
+  return `${dependency.toUpperCase()}_SERVICE_URL`;
+}
+
+export const PATHS = {
+  health: "/healthz",
+  ready: "/readyz",
+  metrics: "/metrics",
+  adminFaults: "/admin/faults",
+} as const;
+
+/** Paths that are infrastructure, not API: no traces, no fault injection. */
+export const INFRA_PATHS: readonly string[] = [PATHS.health, PATHS.ready, PATHS.metrics];
+
+/** OTLP/HTTP receiver port of the collector (the standard one). */
+export const OTLP_HTTP_PORT = 4318;
+
+export const METRICS = {
+  serverDuration: "http_server_request_duration_seconds",
+  clientDuration: "http_client_request_duration_seconds",
+  ordersCreated: "orders_created_total",
+  orderFailures: "order_failures_total",
+  orderValue: "order_value_total",
+  reservations: "product_reservations_total",
+  faultsInjected: "faults_injected_total",
+} as const;
+
+export const LABELS = {
+  service: "service_name",
+  method: "http_request_method",
+  route: "http_route",
+  status: "http_response_status_code",
+  peerService: "peer_service",
+  errorType: "error_type",
+  reason: "reason",
+  outcome: "outcome",
+  fault: "fault",
+} as const;
+
+/** OpenTelemetry semantic-convention buckets for HTTP durations (seconds). */
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+] as const;
+
+/** The single http_route value for requests that matched no route (keeps cardinality bounded). */
+export const UNMATCHED_ROUTE = "unmatched";
+
+/** Exemplar label keys, as the OpenTelemetry spec names them. */
+export const EXEMPLAR_LABELS = { traceId: "trace_id", spanId: "span_id" } as const;
+
+/** Keys of every JSON log line; Grafana's derived field and Alloy's parser read these. */
+export const LOG_FIELDS = {
+  timestamp: "timestamp",
+  level: "level",
+  message: "message",
+  service: "service_name",
+  traceId: "trace_id",
+  spanId: "span_id",
+  method: "http_method",
+  route: "http_route",
+  status: "status_code",
+  durationMs: "duration_ms",
+  fault: "fault",
+} as const;
+
+/** Message of the one access-log line written per request. */
+export const ACCESS_LOG_MESSAGE = "request completed";
+
+/** Span attribute keys for business data and injected faults. */
+export const SPAN_ATTRIBUTES = {
+  orderId: "order.id",
+  orderItemCount: "order.item_count",
+  orderTotal: "order.total",
+  productId: "product.id",
+  reservationId: "product.reservation_id",
+  userId: "user.id",
+  fault: "fault.injected",
+  faultLatencyMs: "fault.latency_ms",
+} as const;

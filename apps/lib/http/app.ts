@@ -1,0 +1,205 @@
+import { type Span, SpanStatusCode, TraceFlags, trace } from "@opentelemetry/api";
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import {
+  ACCESS_LOG_MESSAGE,
+  EXEMPLAR_LABELS,
+  INFRA_PATHS,
+  LABELS,
+  LOG_FIELDS,
+  METRICS,
+  PATHS,
+  type ServiceName,
+  SPAN_ATTRIBUTES,
+  UNMATCHED_ROUTE,
+} from "../contract";
+import type { FaultInjector } from "../faults";
+import type { Logger } from "../logger";
+import type { ServiceMetrics } from "../metrics";
+import { faultAdminRoutes, requireBearer } from "./admin";
+import { HttpError } from "./errors";
+import { BODY_LIMIT, mountRoutes, type Route } from "./routes";
+
+/** What every service module gets: its name and its telemetry. */
+export interface ServiceContext {
+  service: ServiceName;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  faults: FaultInjector;
+}
+
+export interface ServiceAppOptions extends ServiceContext {
+  routes: Route[];
+  /** Enables `GET/PUT /admin/faults` behind this bearer token; without it the endpoint does not exist. */
+  adminToken?: string;
+  isShuttingDown: () => boolean;
+  /** Extra readiness checks (dependencies), by name; all must be true to be ready. */
+  readinessChecks?: () => Promise<Record<string, boolean>>;
+}
+
+interface RequestTelemetry {
+  span?: Span;
+  fault?: string;
+}
+
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
+
+/** Unknown methods collapse into one value, as the OpenTelemetry conventions say, to bound cardinality. */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : "_OTHER";
+}
+
+const NO_EXEMPLAR = {};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function telemetryOf(res: express.Response): RequestTelemetry {
+  return res.locals as RequestTelemetry;
+}
+
+/** Records the server histogram (with a trace exemplar when sampled) and one access-log line. */
+function observeRequests({ metrics, logger }: ServiceContext): RequestHandler {
+  return (req, res, next) => {
+    const start = performance.now();
+    const telemetry = telemetryOf(res);
+    telemetry.span = trace.getActiveSpan();
+    res.once("finish", () => {
+      const seconds = (performance.now() - start) / 1000;
+      const route: string = req.route?.path ?? UNMATCHED_ROUTE;
+      const method = methodLabel(req.method);
+      const labels = { [LABELS.method]: method, [LABELS.route]: route, [LABELS.status]: res.statusCode };
+      const spanContext = telemetry.span?.spanContext();
+      const sampled = spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+      const exemplarLabels = sampled
+        ? { [EXEMPLAR_LABELS.traceId]: spanContext.traceId, [EXEMPLAR_LABELS.spanId]: spanContext.spanId }
+        : NO_EXEMPLAR;
+      // prom-client types exemplar labels as the metric's own label names; any names are valid.
+      metrics.serverDuration.observe({ labels, value: seconds, exemplarLabels: exemplarLabels as typeof labels });
+      if (INFRA_PATHS.includes(route)) return;
+      logger.info(ACCESS_LOG_MESSAGE, {
+        [LOG_FIELDS.traceId]: spanContext?.traceId,
+        [LOG_FIELDS.spanId]: spanContext?.spanId,
+        [LOG_FIELDS.method]: method,
+        [LOG_FIELDS.route]: route,
+        [LOG_FIELDS.status]: res.statusCode,
+        [LOG_FIELDS.durationMs]: Math.round(seconds * 1e4) / 10,
+        ...(telemetry.fault ? { [LOG_FIELDS.fault]: telemetry.fault } : {}),
+      });
+    });
+    next();
+  };
+}
+
+/** Applies the injected faults to an API route; the route template is known here. */
+function injectFaults({ faults, metrics }: ServiceContext): RequestHandler {
+  const injected = metrics.counter(METRICS.faultsInjected, "Faults injected into API requests.", [LABELS.fault]);
+  return async (req, res, next) => {
+    const decision = faults.decide(req.route.path);
+    if (!decision) return next();
+    const telemetry = telemetryOf(res);
+    const kind = decision.failWith?.kind ?? "latency";
+    telemetry.fault = decision.delayMs > 0 && decision.failWith ? `latency+${kind}` : kind;
+    telemetry.span?.setAttribute(SPAN_ATTRIBUTES.fault, telemetry.fault);
+    injected.inc({ [LABELS.fault]: kind });
+    if (decision.delayMs > 0) {
+      telemetry.span?.setAttribute(SPAN_ATTRIBUTES.faultLatencyMs, decision.delayMs);
+      if (decision.failWith) injected.inc({ [LABELS.fault]: "latency" });
+      await sleep(decision.delayMs);
+    }
+    if (!decision.failWith) return next();
+    const { status } = decision.failWith;
+    const message = decision.failWith.kind === "outage" ? "injected outage" : "injected fault";
+    telemetry.span?.setStatus({ code: SpanStatusCode.ERROR, message });
+    res.status(status).json({ error: message, fault: decision.failWith.kind });
+  };
+}
+
+/** body-parser's error types, mapped to what the client did wrong. */
+const BODY_ERRORS: Record<string, { status: number; error: string }> = {
+  "entity.parse.failed": { status: 400, error: "malformed JSON body" },
+  "entity.too.large": { status: 413, error: `request body larger than ${BODY_LIMIT}` },
+  "request.size.invalid": { status: 400, error: "request body shorter than its Content-Length" },
+  "request.aborted": { status: 400, error: "request aborted" },
+  "encoding.unsupported": { status: 415, error: "unsupported content encoding" },
+  "charset.unsupported": { status: 415, error: "unsupported charset" },
+};
+
+function handleErrors({ logger }: ServiceContext): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const telemetry = telemetryOf(res);
+    if (err instanceof HttpError) {
+      if (err.status >= 500) {
+        telemetry.span?.recordException(err);
+        telemetry.span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+      }
+      res.status(err.status).json(err.toJSON());
+      return;
+    }
+    const bodyError = typeof err?.type === "string" ? BODY_ERRORS[err.type] : undefined;
+    if (bodyError) {
+      res.status(bodyError.status).json({ error: bodyError.error });
+      return;
+    }
+    const spanContext = telemetry.span?.spanContext();
+    telemetry.span?.recordException(err instanceof Error ? err : String(err));
+    telemetry.span?.setStatus({ code: SpanStatusCode.ERROR, message: "unexpected error" });
+    logger.error("unexpected error", {
+      [LOG_FIELDS.traceId]: spanContext?.traceId,
+      [LOG_FIELDS.spanId]: spanContext?.spanId,
+      [LOG_FIELDS.method]: req.method,
+      [LOG_FIELDS.route]: req.route?.path ?? UNMATCHED_ROUTE,
+      error: err instanceof Error ? err.message : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    res.status(500).json({ error: "internal error", trace_id: spanContext?.traceId });
+  };
+}
+
+/** The Express app of one service: its API routes plus health, readiness, metrics and admin. */
+export function createServiceApp(options: ServiceAppOptions): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+  app.use(observeRequests(options));
+
+  const infra = [
+    { method: "GET", path: PATHS.health, handler: (_req, res) => void res.json({ status: "ok" }) },
+    {
+      method: "GET",
+      path: PATHS.ready,
+      handler: async (_req, res) => {
+        if (options.isShuttingDown()) {
+          res.status(503).json({ status: "shutting down" });
+          return;
+        }
+        const checks = (await options.readinessChecks?.()) ?? {};
+        const ready = Object.values(checks).every(Boolean);
+        res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+      },
+    },
+    {
+      method: "GET",
+      path: PATHS.metrics,
+      handler: async (req, res) => {
+        const { contentType, body } = await options.metrics.render(req.headers.accept);
+        res.type(contentType).send(body);
+      },
+    },
+  ] satisfies Route[];
+  mountRoutes(app, infra);
+
+  const apiPaths = [...new Set(options.routes.map((r) => r.path))];
+  if (options.adminToken) {
+    mountRoutes(app, faultAdminRoutes(options.faults, apiPaths, options.logger), {
+      guard: [requireBearer(options.adminToken)],
+    });
+  }
+  mountRoutes(app, options.routes, { before: [injectFaults(options)] });
+
+  app.use((req, res) => {
+    res.status(404).json({ error: "not found", path: req.path.slice(0, 200) });
+  });
+  app.use(handleErrors(options));
+  return app;
+}

@@ -1,0 +1,81 @@
+import express, { type Request, type RequestHandler, type Response } from "express";
+import type { z } from "zod";
+import { dottedPath } from "../config";
+import { HttpError, invalidBody } from "./errors";
+
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface Route<B = unknown> {
+  method: Method;
+  /** Express route template; it is also the http_route label and span route. */
+  path: string;
+  /** Schema of the JSON body; when set, the body is parsed, validated and typed for the handler. */
+  body?: z.ZodType<B>;
+  handler: (req: Request<Record<string, string>, unknown, B>, res: Response) => Promise<void> | void;
+}
+
+/** Keeps the body type of a route's schema and handler in step. */
+export function route<B>(definition: Route<B>): Route {
+  return definition as Route;
+}
+
+/** Bodies larger than this are refused with 413 before they are parsed. */
+export const BODY_LIMIT = "16kb";
+
+const parseJson = express.json({ limit: BODY_LIMIT, strict: true });
+
+function requireJson(req: Request, _res: Response, next: (err?: unknown) => void): void {
+  const hasBody = (req.headers["content-length"] ?? "0") !== "0" || req.headers["transfer-encoding"] !== undefined;
+  if (hasBody && !req.is("application/json")) {
+    next(new HttpError(415, "unsupported media type", { details: "send the body as application/json" }));
+    return;
+  }
+  next();
+}
+
+function validate(schema: z.ZodType): RequestHandler {
+  return (req, _res, next) => {
+    const result = schema.safeParse(req.body ?? undefined);
+    if (!result.success) {
+      next(
+        invalidBody(result.error.issues.map((issue) => ({ field: dottedPath(issue.path), message: issue.message }))),
+      );
+      return;
+    }
+    req.body = result.data;
+    next();
+  };
+}
+
+export interface MountOptions {
+  /** Runs first on every method of every path, before the body is read (authentication). */
+  guard?: RequestHandler[];
+  /** Runs after validation, right before the handler (fault injection). */
+  before?: RequestHandler[];
+}
+
+/**
+ * Mounts routes on `router`: per route `guard`, the body parsing and validation it needs, `before`,
+ * then the handler; every known path also answers other methods with 405 and Allow.
+ */
+export function mountRoutes(router: express.Router, routes: readonly Route[], options: MountOptions = {}): void {
+  const guard = options.guard ?? [];
+  const before = options.before ?? [];
+  const byPath = new Map<string, Route[]>();
+  for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  for (const [path, group] of byPath) {
+    const chain = router.route(path);
+    for (const r of group) {
+      const steps: RequestHandler[] = r.body ? [requireJson, parseJson, validate(r.body)] : [];
+      const handler = r.handler as unknown as RequestHandler;
+      chain[r.method.toLowerCase() as "get" | "post" | "put" | "delete"](...guard, ...steps, ...before, handler);
+    }
+    const allow = group.map((r) => r.method).join(", ");
+    chain.all(...guard, (_req, res) => {
+      res
+        .set("Allow", allow)
+        .status(405)
+        .json({ error: "method not allowed", allowed: allow.split(", ") });
+    });
+  }
+}

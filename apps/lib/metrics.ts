@@ -1,0 +1,74 @@
+import { Counter, collectDefaultMetrics, Histogram, type Metric, Registry, type RegistryContentType } from "prom-client";
+import { HTTP_DURATION_BUCKETS, LABELS, METRICS, type ServiceName } from "./contract";
+
+const SERVER_LABELS = [LABELS.method, LABELS.route, LABELS.status] as const;
+const CLIENT_LABELS = [LABELS.peerService, LABELS.method, LABELS.status, LABELS.errorType] as const;
+
+export type ServerLabels = Record<(typeof SERVER_LABELS)[number], string | number>;
+export type ClientLabels = Record<(typeof CLIENT_LABELS)[number], string | number>;
+
+const OPENMETRICS: RegistryContentType = Registry.OPENMETRICS_CONTENT_TYPE;
+const PROMETHEUS_TEXT: RegistryContentType = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** True when the scraper lists OpenMetrics among the formats it accepts (Prometheus does). */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  return accept?.includes("application/openmetrics-text") ?? false;
+}
+
+/**
+ * The metrics of one service in its own registry, every series labelled service_name.
+ * Serves the Prometheus text format, or OpenMetrics (which carries exemplars) when asked for it.
+ */
+export class ServiceMetrics {
+  // prom-client only accepts exemplar histograms on an OpenMetrics registry; render() switches format.
+  readonly registry = new Registry<RegistryContentType>();
+  readonly serverDuration: Histogram<(typeof SERVER_LABELS)[number]>;
+  readonly clientDuration: Histogram<(typeof CLIENT_LABELS)[number]>;
+  private readonly counterNames = new Map<Metric, string>();
+  private rendering: Promise<unknown> = Promise.resolve();
+
+  constructor(service: ServiceName, options: { defaultMetrics?: boolean } = {}) {
+    this.registry.setContentType(OPENMETRICS);
+    this.registry.setDefaultLabels({ [LABELS.service]: service });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.serverDuration = new Histogram({
+      name: METRICS.serverDuration,
+      help: "Duration of inbound HTTP requests (OpenTelemetry http.server.request.duration).",
+      labelNames: SERVER_LABELS,
+      buckets: [...HTTP_DURATION_BUCKETS],
+      enableExemplars: true,
+      registers: [this.registry],
+    });
+    this.clientDuration = new Histogram({
+      name: METRICS.clientDuration,
+      help: "Duration of outbound HTTP requests to other services (OpenTelemetry http.client.request.duration).",
+      labelNames: CLIENT_LABELS,
+      buckets: [...HTTP_DURATION_BUCKETS],
+      registers: [this.registry],
+    });
+  }
+
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
+    this.counterNames.set(counter, name);
+    return counter;
+  }
+
+  /** Renders the exposition; scrapes are serialized because the format is a registry-wide switch. */
+  render(accept: string | undefined): Promise<{ contentType: string; body: string }> {
+    const contentType = wantsOpenMetrics(accept) ? OPENMETRICS : PROMETHEUS_TEXT;
+    const result = this.rendering.then(async () => {
+      this.registry.setContentType(contentType);
+      try {
+        return { contentType, body: await this.registry.metrics() };
+      } finally {
+        // prom-client strips `_total` from counter names while rendering OpenMetrics; put it back so
+        // the next Prometheus-format scrape still says orders_created_total.
+        for (const [metric, name] of this.counterNames) (metric as unknown as { name: string }).name = name;
+        this.registry.setContentType(OPENMETRICS);
+      }
+    });
+    this.rendering = result.catch(() => undefined);
+    return result;
+  }
+}

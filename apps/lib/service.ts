@@ -1,0 +1,154 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Express } from "express";
+import { z } from "zod";
+import { ConfigError, intVar, LOG_LEVELS, parseEnv } from "./config";
+import { CONTAINER_PORT, type ServiceName } from "./contract";
+import { FaultInjector, faultEnvSchema } from "./faults";
+import { createServiceApp, type ServiceContext } from "./http/app";
+import type { Route } from "./http/routes";
+import { createLogger } from "./logger";
+import { ServiceMetrics } from "./metrics";
+import type { Telemetry } from "./telemetry";
+
+/** Variables every service reads. */
+export const baseEnvSchema = z.object({
+  PORT: intVar(1, 65_535, CONTAINER_PORT),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(", ")}` }).default("info"),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, { error: "must be at least 16 characters (or unset to disable the admin API)" })
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /** Time between readiness going false and the listener closing, for endpoints to update. */
+  SHUTDOWN_DELAY_MS: intVar(0, 60_000, 0),
+  /** Upper bound on a graceful shutdown; connections still open after it are closed. */
+  SHUTDOWN_TIMEOUT_MS: intVar(100, 120_000, 10_000),
+});
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+/** What a service module provides: its own config and, from it, its routes. */
+export interface ServiceDefinition<C> {
+  name: ServiceName;
+  env: z.ZodType<C>;
+  create(context: ServiceContext, config: C): ServiceParts;
+}
+
+export interface ServiceParts {
+  routes: Route[];
+  readinessChecks?: () => Promise<Record<string, boolean>>;
+  close?: () => void;
+}
+
+export interface BuiltService {
+  app: Express;
+  context: ServiceContext;
+  base: BaseEnv;
+  /** Marks the service as shutting down (readiness turns false). */
+  beginShutdown(): void;
+  close(): void;
+  flushLogs(): void;
+}
+
+/** Validates the environment and assembles the app; throws ConfigError naming every bad variable. */
+export function buildService<C>(
+  definition: ServiceDefinition<C>,
+  env: NodeJS.ProcessEnv,
+  options: { defaultMetrics?: boolean; logSink?: { write(line: string): unknown } } = {},
+): BuiltService {
+  const base = parseEnv(baseEnvSchema, env);
+  const config = parseEnv(definition.env, env);
+  const { logger, flush } = createLogger({ service: definition.name, level: base.LOG_LEVEL, sink: options.logSink });
+  const metrics = new ServiceMetrics(definition.name, { defaultMetrics: options.defaultMetrics });
+  const faults = new FaultInjector();
+  const context: ServiceContext = { service: definition.name, logger, metrics, faults };
+  const parts = definition.create(context, config);
+  const apiPaths = [...new Set(parts.routes.map((r) => r.path))];
+  faults.set(parseEnv(faultEnvSchema(apiPaths), env));
+  let shuttingDown = false;
+  const app = createServiceApp({
+    ...context,
+    routes: parts.routes,
+    adminToken: base.ADMIN_TOKEN,
+    isShuttingDown: () => shuttingDown,
+    readinessChecks: parts.readinessChecks,
+  });
+  return {
+    app,
+    context,
+    base,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
+    close: () => parts.close?.(),
+    flushLogs: flush,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a service as a process: listens on PORT and shuts down gracefully on SIGTERM/SIGINT —
+ * readiness false, wait SHUTDOWN_DELAY_MS, stop accepting, let in-flight requests finish (bounded
+ * by SHUTDOWN_TIMEOUT_MS), flush spans and logs, exit 0.
+ */
+export function runService<C>(definition: ServiceDefinition<C>, telemetry: Telemetry): void {
+  let service: BuiltService;
+  try {
+    service = buildService(definition, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${definition.name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { app, base, context } = service;
+  const { logger } = context;
+  const server: Server = app.listen(base.PORT, () => {
+    const { port } = server.address() as AddressInfo;
+    logger.info("listening", { port, admin_api: base.ADMIN_TOKEN !== undefined });
+  });
+  server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
+  server.on("error", (err) => {
+    logger.error("server error", { error: err.message });
+    service.flushLogs();
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const started = Date.now();
+    service.beginShutdown();
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.warn("shutdown timeout: closing open connections");
+      server.closeAllConnections();
+    }, base.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    await sleep(base.SHUTDOWN_DELAY_MS);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    clearTimeout(force);
+    service.close();
+    await telemetry.shutdown(Math.max(1_000, base.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
+    logger.info("stopped", { duration_ms: Date.now() - started });
+    await new Promise((resolve) => setImmediate(resolve)); // let winston hand the line to the sink
+    service.flushLogs();
+    process.exit(0);
+  };
+  process.on("unhandledRejection", (reason) => {
+    logger.error("unhandled rejection", { error: reason instanceof Error ? reason.message : String(reason) });
+  });
+  process.on("uncaughtException", (err) => {
+    logger.error("uncaught exception", { error: err.message, stack: err.stack });
+    service.flushLogs();
+    process.exit(1);
+  });
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
