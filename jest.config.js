@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "commonjs" } }],
+  },
+  // Tests that start real service processes run the compiled code; build it once per run.
+  globalSetup: "<rootDir>/test/support/build-once.js",
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
