@@ -34,9 +34,14 @@ export function faultSettingsSchema(routes: readonly string[]) {
   });
 }
 
-/** Fault settings from FAULT_* environment variables, validated like the admin API's body. */
-export function faultEnvSchema(routes: readonly string[]) {
-  const allowed = routes.join(", ");
+/**
+ * Fault settings from FAULT_* environment variables, validated like the admin API's body.
+ * `routes` undefined skips the outage-route check (used when the routes are not known yet).
+ */
+export function faultEnvSchema(routes: readonly string[] | undefined) {
+  const route = routes
+    ? z.enum(routes as [string, ...string[]], { error: `each route must be one of: ${routes.join(", ")}` })
+    : z.string();
   return z
     .object({
       FAULT_ERROR_RATE: numberVar(0, 1, 0),
@@ -46,13 +51,8 @@ export function faultEnvSchema(routes: readonly string[]) {
       FAULT_OUTAGE_ROUTES: z
         .string()
         .default("")
-        .transform((v) =>
-          v
-            .split(",")
-            .map((r) => r.trim())
-            .filter(Boolean),
-        )
-        .pipe(z.array(z.enum(routes as [string, ...string[]], { error: `each route must be one of: ${allowed}` }))),
+        .transform((v) => v.split(",").map((r) => r.trim()).filter(Boolean))
+        .pipe(z.array(route)),
     })
     .transform(
       (env): FaultSettings => ({

@@ -56,15 +56,39 @@ export function buildService<C>(
   env: NodeJS.ProcessEnv,
   options: { defaultMetrics?: boolean; logSink?: { write(line: string): unknown } } = {},
 ): BuiltService {
-  const base = parseEnv(baseEnvSchema, env);
-  const config = parseEnv(definition.env, env);
-  const { logger, flush } = createLogger({ service: definition.name, level: base.LOG_LEVEL, sink: options.logSink });
+  const problems: string[] = [];
+  const collect = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const base = collect(() => parseEnv(baseEnvSchema, env));
+  const config = collect(() => parseEnv(definition.env, env));
+  const { logger, flush } = createLogger({
+    service: definition.name,
+    level: base?.LOG_LEVEL ?? "info",
+    sink: options.logSink,
+  });
   const metrics = new ServiceMetrics(definition.name, { defaultMetrics: options.defaultMetrics });
   const faults = new FaultInjector();
   const context: ServiceContext = { service: definition.name, logger, metrics, faults };
+  if (!base || config === undefined) {
+    // Without a valid config there are no routes to check FAULT_OUTAGE_ROUTES against; check the rest.
+    collect(() => parseEnv(faultEnvSchema(undefined), env));
+    throw new ConfigError("environment", problems);
+  }
   const parts = definition.create(context, config);
   const apiPaths = [...new Set(parts.routes.map((r) => r.path))];
-  faults.set(parseEnv(faultEnvSchema(apiPaths), env));
+  const faultSettings = collect(() => parseEnv(faultEnvSchema(apiPaths), env));
+  if (!faultSettings) {
+    parts.close?.();
+    throw new ConfigError("environment", problems);
+  }
+  faults.set(faultSettings);
   let shuttingDown = false;
   const app = createServiceApp({
     ...context,
@@ -128,11 +152,15 @@ export function runService<C>(definition: ServiceDefinition<C>, telemetry: Telem
       server.closeAllConnections();
     }, base.SHUTDOWN_TIMEOUT_MS);
     force.unref();
+    // Keep-alive clients would hold the listener open: answer the rest with Connection: close.
+    server.prependListener("request", (_req, res) => res.setHeader("connection", "close"));
     await sleep(base.SHUTDOWN_DELAY_MS);
+    const reapIdle = setInterval(() => server.closeIdleConnections(), 50);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(reapIdle);
     clearTimeout(force);
     service.close();
     await telemetry.shutdown(Math.max(1_000, base.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
