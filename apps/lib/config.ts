@@ -20,25 +20,24 @@ export function dottedPath(path: PropertyKey[]): string {
   return path.length === 0 ? "(body)" : path.map(String).join(".");
 }
 
+const emptyIsUnset = (v: unknown) => (v === undefined || v === "" ? undefined : Number(v));
+
 /** An integer environment variable in [min, max]; empty counts as unset. */
 export function intVar(min: number, max: number, defaultValue?: number) {
   const message = `must be an integer from ${min} to ${max}`;
-  const base = z.preprocess(
-    (v) => (v === undefined || v === "" ? undefined : Number(v)),
-    z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }),
-  );
-  return defaultValue === undefined ? base : base.default(defaultValue);
+  const value = z
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message });
+  return z.preprocess(emptyIsUnset, defaultValue === undefined ? value : value.default(defaultValue));
 }
 
 /** A decimal environment variable in [min, max]; empty counts as unset. */
 export function numberVar(min: number, max: number, defaultValue: number) {
   const message = `must be a number from ${min} to ${max}`;
-  return z
-    .preprocess(
-      (v) => (v === undefined || v === "" ? undefined : Number(v)),
-      z.number({ error: message }).min(min, { error: message }).max(max, { error: message }),
-    )
-    .default(defaultValue);
+  const value = z.number({ error: message }).min(min, { error: message }).max(max, { error: message });
+  return z.preprocess(emptyIsUnset, value.default(defaultValue));
 }
 
 export function urlVar() {
