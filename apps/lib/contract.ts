@@ -11,8 +11,11 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const CONTAINER_PORT = 8080;
 export const HTTP_PORT_NAME = "http";
 
-/** Fixed ports for `npm run demo` on one machine. */
-export const LOCAL_PORTS: Record<ServiceName, number> = { order: 3000, product: 3001, user: 3002 };
+/** Ports for `npm run demo` on one machine: order on the base port, product and user after it. */
+export const LOCAL_BASE_PORT = 3000;
+export function localPorts(base = LOCAL_BASE_PORT): Record<ServiceName, number> {
+  return { order: base, product: base + 1, user: base + 2 };
+}
 
 /** What each service calls; order is the only one with dependencies. */
 export const SERVICE_DEPENDENCIES: Record<ServiceName, readonly ServiceName[]> = {

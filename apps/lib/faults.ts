@@ -51,7 +51,12 @@ export function faultEnvSchema(routes: readonly string[] | undefined) {
       FAULT_OUTAGE_ROUTES: z
         .string()
         .default("")
-        .transform((v) => v.split(",").map((r) => r.trim()).filter(Boolean))
+        .transform((v) =>
+          v
+            .split(",")
+            .map((r) => r.trim())
+            .filter(Boolean),
+        )
         .pipe(z.array(route)),
     })
     .transform(

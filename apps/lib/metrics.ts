@@ -1,4 +1,11 @@
-import { Counter, collectDefaultMetrics, Histogram, type Metric, Registry, type RegistryContentType } from "prom-client";
+import {
+  Counter,
+  collectDefaultMetrics,
+  Histogram,
+  type Metric,
+  Registry,
+  type RegistryContentType,
+} from "prom-client";
 import { HTTP_DURATION_BUCKETS, LABELS, METRICS, type ServiceName } from "./contract";
 
 const SERVER_LABELS = [LABELS.method, LABELS.route, LABELS.status] as const;

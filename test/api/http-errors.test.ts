@@ -40,7 +40,9 @@ describe("bad input never crashes a service and never answers 500", () => {
 
   test("an unknown route is 404 JSON", async () => {
     const answer = await call(`${product.url}/nothing/here`);
-    expect(answer).toEqual(expect.objectContaining({ status: 404, body: { error: "not found", path: "/nothing/here" } }));
+    expect(answer).toEqual(
+      expect.objectContaining({ status: 404, body: { error: "not found", path: "/nothing/here" } }),
+    );
   });
 
   test("none of the above wrote an error log or a 500", async () => {

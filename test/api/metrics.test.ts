@@ -10,7 +10,9 @@ function samples(text: string) {
     .map((line) => {
       const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
       if (!m) throw new Error(`unparseable sample: ${line}`);
-      const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+      const labels = Object.fromEntries(
+        [...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+      );
       return { name: m[1] as string, labels: labels as Record<string, string>, value: Number(m[3]) };
     });
 }

@@ -9,20 +9,27 @@ const TIMEOUT_MS = 300;
 /** Forwards to `target`, but holds back the answers of reservations of `slowProduct` past the deadline. */
 async function slowProxy(target: string, slowProduct: string, holdMs: number) {
   const server = http.createServer((req, res) => {
-    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (answer) => {
-      const delay = req.method === "POST" && req.url?.includes(`/products/${slowProduct}/`) ? holdMs : 0;
-      setTimeout(() => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      }, delay);
-    });
+    const upstream = http.request(
+      new URL(req.url ?? "/", target),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        const delay = req.method === "POST" && req.url?.includes(`/products/${slowProduct}/`) ? holdMs : 0;
+        setTimeout(() => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        }, delay);
+      },
+    );
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -51,18 +58,26 @@ describe("order when a dependency is down, hung or failing", () => {
 
     const answer = await call(`${order.url}/orders`, { body: anOrder });
     expect(answer).toMatchObject({ status: 503, body: { error: "dependency unavailable", dependency: "user" } });
-    expect(await call(`${order.url}/readyz`)).toMatchObject({ status: 503, body: { checks: { user: false, product: true } } });
+    expect(await call(`${order.url}/readyz`)).toMatchObject({
+      status: 503,
+      body: { checks: { user: false, product: true } },
+    });
 
     const user = await startInProcess("user", {}, userPort);
     cleanup.push(() => user.close());
-    await waitFor("order to be ready again", async () => ((await call(`${order.url}/readyz`)).status === 200 ? true : undefined));
+    await waitFor("order to be ready again", async () =>
+      (await call(`${order.url}/readyz`)).status === 200 ? true : undefined,
+    );
     expect((await call(`${order.url}/orders`, { body: anOrder })).status).toBe(201);
   });
 
   test("product hung: 504 naming product, answered within the deadline budget instead of hanging", async () => {
     const user = await startInProcess("user");
     const hole = await blackHole();
-    cleanup.push(() => user.close(), () => hole.close());
+    cleanup.push(
+      () => user.close(),
+      () => hole.close(),
+    );
     const order = await orderWith(user.url, hole.url);
     const started = Date.now();
     const answer = await call(`${order.url}/orders`, { body: anOrder });
@@ -77,7 +92,10 @@ describe("order when a dependency is down, hung or failing", () => {
   test("product failing with 500: 502 naming product", async () => {
     const user = await startInProcess("user");
     const product = await startInProcess("product", { FAULT_ERROR_RATE: "1" });
-    cleanup.push(() => user.close(), () => product.close());
+    cleanup.push(
+      () => user.close(),
+      () => product.close(),
+    );
     const order = await orderWith(user.url, product.url);
     const answer = await call(`${order.url}/orders`, { body: anOrder });
     expect(answer).toMatchObject({ status: 502, body: { error: "dependency failed", dependency: "product" } });
@@ -87,13 +105,23 @@ describe("order when a dependency is down, hung or failing", () => {
     const user = await startInProcess("user");
     const product = await startInProcess("product");
     const proxy = await slowProxy(product.url, "p-1003", TIMEOUT_MS * 3);
-    cleanup.push(() => user.close(), () => product.close(), () => proxy.close());
+    cleanup.push(
+      () => user.close(),
+      () => product.close(),
+      () => proxy.close(),
+    );
     const order = await orderWith(user.url, proxy.url);
     const stockOf = async (id: string) => (await call(`${product.url}/products/${id}`)).body.stock as number;
     const before = [await stockOf("p-1002"), await stockOf("p-1003")];
 
     const answer = await call(`${order.url}/orders`, {
-      body: { userId: "u-1001", items: [{ productId: "p-1002", quantity: 2 }, { productId: "p-1003", quantity: 5 }] },
+      body: {
+        userId: "u-1001",
+        items: [
+          { productId: "p-1002", quantity: 2 },
+          { productId: "p-1003", quantity: 5 },
+        ],
+      },
     });
     expect(answer).toMatchObject({ status: 504, body: { dependency: "product" } });
     // p-1003 was reserved by product although order never saw the answer; compensation released it by id
@@ -106,7 +134,10 @@ describe("order when a dependency is down, hung or failing", () => {
   test("failures are counted by dependency and kind, and client calls are timed per peer", async () => {
     const user = await startInProcess("user");
     const hole = await blackHole();
-    cleanup.push(() => user.close(), () => hole.close());
+    cleanup.push(
+      () => user.close(),
+      () => hole.close(),
+    );
     const order = await orderWith(user.url, hole.url);
     await call(`${order.url}/orders`, { body: anOrder });
     const text = (await call(`${order.url}/metrics`)).body as string;

@@ -79,7 +79,10 @@ describe("order API with real user and product services", () => {
         { productId: "p-1005", quantity: mug + 1 },
       ],
     });
-    expect(answer).toMatchObject({ status: 409, body: { error: "insufficient stock", productId: "p-1005", available: mug } });
+    expect(answer).toMatchObject({
+      status: 409,
+      body: { error: "insufficient stock", productId: "p-1005", available: mug },
+    });
     expect([await stockOf("p-1002"), await stockOf("p-1005")]).toEqual([mouse, mug]);
   });
 

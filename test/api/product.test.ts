@@ -13,7 +13,12 @@ describe("product API", () => {
   test("GET /products lists the catalogue with prices", async () => {
     const answer = await call(`${product.url}/products`);
     expect(answer.status).toBe(200);
-    expect(answer.body.products).toContainEqual({ id: "p-1002", name: "Wireless mouse", price: 29.5, stock: 1_000_000 });
+    expect(answer.body.products).toContainEqual({
+      id: "p-1002",
+      name: "Wireless mouse",
+      price: 29.5,
+      stock: 1_000_000,
+    });
   });
 
   test("GET /products/:id of an unknown id is 404", async () => {
@@ -25,7 +30,9 @@ describe("product API", () => {
     const reserved = await call(`${product.url}/products/p-1003/reservations`, { body: { quantity: 3 } });
     expect(reserved).toMatchObject({ status: 201, body: { productId: "p-1003", quantity: 3, unitPrice: 45 } });
     expect(await stockOf("p-1003")).toBe(before - 3);
-    const released = await call(`${product.url}/products/p-1003/reservations/${reserved.body.id}`, { method: "DELETE" });
+    const released = await call(`${product.url}/products/p-1003/reservations/${reserved.body.id}`, {
+      method: "DELETE",
+    });
     expect(released.status).toBe(204);
     expect(await stockOf("p-1003")).toBe(before);
     const again = await call(`${product.url}/products/p-1003/reservations/${reserved.body.id}`, { method: "DELETE" });
@@ -69,7 +76,9 @@ describe("product API", () => {
   });
 
   test("a malformed reservation id is 400 saying the allowed form", async () => {
-    const answer = await call(`${product.url}/products/p-1001/reservations`, { body: { quantity: 1, reservationId: "x" } });
+    const answer = await call(`${product.url}/products/p-1001/reservations`, {
+      body: { quantity: 1, reservationId: "x" },
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.details[0]).toEqual({ field: "reservationId", message: expect.stringContaining("r-<8 to 64") });
   });

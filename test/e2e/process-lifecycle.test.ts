@@ -8,34 +8,37 @@ describe("telemetry never breaks or blocks the service", () => {
   test.each([
     ["a closed port", async () => ({ url: `http://127.0.0.1:${await freePort()}`, close: async () => undefined })],
     ["a collector that accepts and never answers", blackHole],
-  ])("with the OTLP endpoint at %s, every request succeeds without waiting on the exporter", async (_case, collector) => {
-    const sink = await collector();
-    const product = await startProcess("product", {
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-      OTEL_BSP_SCHEDULE_DELAY: "50",
-      OTEL_EXPORTER_OTLP_TIMEOUT: "10000",
-      SHUTDOWN_TIMEOUT_MS: "1500", // the final flush cannot succeed here; bound it
-    });
-    try {
-      const slowest: number[] = [];
-      for (let round = 0; round < 10; round++) {
-        const answers = await Promise.all(
-          Array.from({ length: 30 }, async () => {
-            const started = performance.now();
-            const answer = await call(`${product.url}/products/p-1001`);
-            return { status: answer.status, ms: performance.now() - started };
-          }),
-        );
-        expect(answers.every((a) => a.status === 200)).toBe(true);
-        slowest.push(Math.max(...answers.map((a) => a.ms)));
+  ])(
+    "with the OTLP endpoint at %s, every request succeeds without waiting on the exporter",
+    async (_case, collector) => {
+      const sink = await collector();
+      const product = await startProcess("product", {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        OTEL_BSP_SCHEDULE_DELAY: "50",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "10000",
+        SHUTDOWN_TIMEOUT_MS: "1500", // the final flush cannot succeed here; bound it
+      });
+      try {
+        const slowest: number[] = [];
+        for (let round = 0; round < 10; round++) {
+          const answers = await Promise.all(
+            Array.from({ length: 30 }, async () => {
+              const started = performance.now();
+              const answer = await call(`${product.url}/products/p-1001`);
+              return { status: answer.status, ms: performance.now() - started };
+            }),
+          );
+          expect(answers.every((a) => a.status === 200)).toBe(true);
+          slowest.push(Math.max(...answers.map((a) => a.ms)));
+        }
+        // An export attempt takes up to the 10 s timeout; a request that waited on one would show it.
+        expect(Math.max(...slowest)).toBeLessThan(2_000);
+      } finally {
+        await product.stop();
+        await sink.close();
       }
-      // An export attempt takes up to the 10 s timeout; a request that waited on one would show it.
-      expect(Math.max(...slowest)).toBeLessThan(2_000);
-    } finally {
-      await product.stop();
-      await sink.close();
-    }
-  });
+    },
+  );
 });
 
 describe("graceful shutdown on SIGTERM", () => {
@@ -149,7 +152,8 @@ describe("context propagation on outbound calls", () => {
       expect(seen[0]?.baggage).toContain("tenant=acme");
     } finally {
       await order.stop();
-      await new Promise<void>((resolve) => (spy.closeAllConnections(), spy.close(() => resolve())));
+      spy.closeAllConnections();
+      await new Promise<void>((resolve) => spy.close(() => resolve()));
     }
   });
 });

@@ -23,12 +23,20 @@ describe("one POST /orders across three real service processes", () => {
       SERVICE_VERSION: "1.2.3",
     });
     const answer = await call(`${services.order.url}/orders`, {
-      body: { userId: "u-1001", items: [{ productId: "p-1001", quantity: 2 }, { productId: "p-1002", quantity: 1 }] },
+      body: {
+        userId: "u-1001",
+        items: [
+          { productId: "p-1001", quantity: 2 },
+          { productId: "p-1002", quantity: 1 },
+        ],
+      },
     });
     expect(answer.status).toBe(201);
     orderId = answer.body.id;
     const serverSpan = await waitFor("the order server span", async () =>
-      receiver.spans.find((s) => s.service === "order" && s.kind === SERVER && s.attributes[SPAN_ATTRIBUTES.orderId] === orderId),
+      receiver.spans.find(
+        (s) => s.service === "order" && s.kind === SERVER && s.attributes[SPAN_ATTRIBUTES.orderId] === orderId,
+      ),
     );
     traceId = serverSpan.traceId;
     // user GET + two reservations, each a server span in its service
@@ -95,7 +103,12 @@ describe("one POST /orders across three real service processes", () => {
     });
     const access = lines.filter((l) => l[LOG_FIELDS.message] === ACCESS_LOG_MESSAGE);
     expect(access.map((l) => `${l[LOG_FIELDS.service]} ${l[LOG_FIELDS.route]} ${l[LOG_FIELDS.status]}`).sort()).toEqual(
-      ["order /orders 201", "product /products/:id/reservations 201", "product /products/:id/reservations 201", "user /users/:id 200"],
+      [
+        "order /orders 201",
+        "product /products/:id/reservations 201",
+        "product /products/:id/reservations 201",
+        "user /users/:id 200",
+      ],
     );
     const spanIds = new Set(traceSpans.map((s) => s.spanId));
     for (const line of access) {
@@ -114,7 +127,12 @@ describe("one POST /orders across three real service processes", () => {
     const text = await res.text();
     const exemplar = text
       .split("\n")
-      .find((l) => l.startsWith(`${METRICS.serverDuration}_bucket`) && l.includes('http_route="/orders"') && l.includes(`${EXEMPLAR_LABELS.traceId}="${traceId}"`));
+      .find(
+        (l) =>
+          l.startsWith(`${METRICS.serverDuration}_bucket`) &&
+          l.includes('http_route="/orders"') &&
+          l.includes(`${EXEMPLAR_LABELS.traceId}="${traceId}"`),
+      );
     expect(exemplar).toBeDefined();
     expect(text.trimEnd().endsWith("# EOF")).toBe(true);
   });

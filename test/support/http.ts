@@ -45,7 +45,10 @@ export interface JsonAnswer {
 }
 
 /** fetch with a JSON body; answers the parsed JSON (or the text when it is not JSON). */
-export async function call(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<JsonAnswer> {
+export async function call(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<JsonAnswer> {
   const headers: Record<string, string> = { ...init.headers };
   let body: string | undefined;
   if (init.body !== undefined) {

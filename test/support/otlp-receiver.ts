@@ -24,7 +24,8 @@ function attributeValue(value: Record<string, unknown>): unknown {
   if ("intValue" in value) return Number(value.intValue);
   if ("doubleValue" in value) return value.doubleValue;
   if ("boolValue" in value) return value.boolValue;
-  if ("arrayValue" in value) return ((value.arrayValue as { values?: Record<string, unknown>[] }).values ?? []).map(attributeValue);
+  if ("arrayValue" in value)
+    return ((value.arrayValue as { values?: Record<string, unknown>[] }).values ?? []).map(attributeValue);
   return undefined;
 }
 

@@ -23,12 +23,20 @@ export interface InProcess extends Running {
  * Builds a service in this process (no OpenTelemetry SDK: jest's module loader bypasses the
  * instrumentation hooks) and serves it on a free port; log lines are captured as objects.
  */
-export async function startInProcess(name: ServiceName, env: Record<string, string> = {}, port = 0): Promise<InProcess> {
+export async function startInProcess(
+  name: ServiceName,
+  env: Record<string, string> = {},
+  port = 0,
+): Promise<InProcess> {
   const logs: Record<string, unknown>[] = [];
-  const service = buildService(DEFINITIONS[name], { LOG_LEVEL: "debug", ...env }, {
-    defaultMetrics: false,
-    logSink: { write: (line: string) => logs.push(JSON.parse(line)) },
-  });
+  const service = buildService(
+    DEFINITIONS[name],
+    { LOG_LEVEL: "debug", ...env },
+    {
+      defaultMetrics: false,
+      logSink: { write: (line: string) => logs.push(JSON.parse(line)) },
+    },
+  );
   const running = await serve(service.app, port);
   return {
     ...running,

@@ -11,7 +11,10 @@ describe("environment validation", () => {
   });
 
   test("empty numeric variables take their defaults", () => {
-    expect(parseEnv(baseEnvSchema, { PORT: "", SHUTDOWN_DELAY_MS: "" })).toMatchObject({ PORT: 8080, SHUTDOWN_DELAY_MS: 0 });
+    expect(parseEnv(baseEnvSchema, { PORT: "", SHUTDOWN_DELAY_MS: "" })).toMatchObject({
+      PORT: 8080,
+      SHUTDOWN_DELAY_MS: 0,
+    });
   });
 
   test("an empty ADMIN_TOKEN disables the admin API rather than failing", () => {

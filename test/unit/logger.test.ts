@@ -35,7 +35,11 @@ describe("JSON logger", () => {
 
   test("adds trace_id and span_id of the active span", async () => {
     const { logger, lines } = capture();
-    const span = trace.wrapSpanContext({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 });
+    const span = trace.wrapSpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+    });
     context.with(trace.setSpan(context.active(), span), () => logger.warn("inside"));
     await waitTick();
     expect(JSON.parse(lines[0] as string)).toMatchObject({
@@ -59,6 +63,9 @@ describe("JSON logger", () => {
     circular.self = circular;
     logger.info("still here", { circular });
     await waitTick();
-    expect(JSON.parse(lines[0] as string)).toMatchObject({ message: "still here", log_error: "fields not serializable" });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      message: "still here",
+      log_error: "fields not serializable",
+    });
   });
 });

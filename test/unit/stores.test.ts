@@ -6,7 +6,10 @@ describe("bounded in-memory stores", () => {
   test("BoundedMap forgets the first-inserted entry beyond its capacity (updates do not refresh it)", () => {
     const map = new BoundedMap<string, number>(2);
     map.set("a", 1).set("b", 2).set("a", 3);
-    expect([...map.entries()]).toEqual([["a", 3], ["b", 2]]);
+    expect([...map.entries()]).toEqual([
+      ["a", 3],
+      ["b", 2],
+    ]);
     map.set("c", 4);
     expect([...map.keys()]).toEqual(["b", "c"]);
   });

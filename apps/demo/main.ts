@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError, intVar, parseEnv } from "../lib/config";
+import { dependencyUrlEnv, LOCAL_BASE_PORT, localPorts, OTLP_HTTP_PORT, PATHS, SERVICE_NAMES } from "../lib/contract";
+import { startLoad, summarize } from "./load";
+
+const demoEnv = z.object({
+  DEMO_BASE_PORT: intVar(1024, 65_000, LOCAL_BASE_PORT),
+  /** Requests per second of the built-in load; 0 turns it off. */
+  DEMO_RATE: intVar(0, 500, 10),
+  /** Stop by itself after this many seconds (0: run until Ctrl-C). */
+  DEMO_DURATION_S: intVar(0, 86_400, 0),
+  DEMO_LOG_DIR: z.string().default(path.resolve(__dirname, "../../../out/demo")),
+});
+
+async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(url + PATHS.health)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("did not become healthy within 10 s");
+}
+
+async function main(): Promise<void> {
+  let env: z.infer<typeof demoEnv>;
+  try {
+    env = parseEnv(demoEnv, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`demo: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const ports = localPorts(env.DEMO_BASE_PORT);
+  const url = (name: keyof typeof ports) => `http://127.0.0.1:${ports[name]}`;
+  const adminToken = process.env.ADMIN_TOKEN || randomBytes(16).toString("hex");
+  const otlp = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || `http://127.0.0.1:${OTLP_HTTP_PORT}`;
+  mkdirSync(env.DEMO_LOG_DIR, { recursive: true });
+
+  const children = new Map<string, ChildProcess>();
+  for (const name of ["user", "product", "order"] as const) {
+    const child = spawn(process.execPath, [path.resolve(__dirname, "..", name, "main.js")], {
+      env: {
+        ...process.env,
+        PORT: String(ports[name]),
+        ADMIN_TOKEN: adminToken,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+        DEPLOYMENT_ENVIRONMENT: process.env.DEPLOYMENT_ENVIRONMENT || "local",
+        [dependencyUrlEnv("user")]: url("user"),
+        [dependencyUrlEnv("product")]: url("product"),
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    child.stdout?.pipe(createWriteStream(path.join(env.DEMO_LOG_DIR, `${name}.log`)));
+    children.set(name, child);
+  }
+
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    load?.stop();
+    process.stdout.write("\nstopping the services...\n");
+    await Promise.all(
+      [...children.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const kill = setTimeout(() => child.kill("SIGKILL"), 15_000);
+            child.once("exit", () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+    if (load) process.stdout.write(`load: ${summarize(load.stats)}\n`);
+    process.exit(code);
+  };
+  let load: ReturnType<typeof startLoad> | undefined;
+  process.once("SIGINT", () => void stopAll(0));
+  process.once("SIGTERM", () => void stopAll(0));
+  for (const [name, child] of children) {
+    child.once("exit", (code) => {
+      if (!stopping) {
+        process.stderr.write(`demo: ${name} exited unexpectedly (code ${code}); see its log\n`);
+        void stopAll(1);
+      }
+    });
+  }
+
+  try {
+    await Promise.all(SERVICE_NAMES.map((name) => waitHealthy(url(name), children.get(name) as ChildProcess)));
+  } catch (err) {
+    process.stderr.write(`demo: a service did not start: ${(err as Error).message}\n`);
+    await stopAll(1);
+    return;
+  }
+
+  process.stdout.write(
+    [
+      "Demo services are up:",
+      ...SERVICE_NAMES.map((name) => `  ${name.padEnd(8)} ${url(name)}   (metrics: ${url(name)}${PATHS.metrics})`),
+      `Logs (JSON lines): ${env.DEMO_LOG_DIR}/<service>.log`,
+      `Traces are exported to ${otlp} (set OTEL_EXPORTER_OTLP_ENDPOINT to point elsewhere).`,
+      `Admin token for ${PATHS.adminFaults}: ${process.env.ADMIN_TOKEN ? "(from ADMIN_TOKEN)" : adminToken}`,
+      "Try:",
+      `  curl -s ${url("product")}/products`,
+      `  curl -s -X POST ${url("order")}/orders -H 'content-type: application/json' \\`,
+      `       -d '{"userId":"u-1001","items":[{"productId":"p-1001","quantity":1}]}'`,
+      `  curl -s -X PUT ${url("product")}${PATHS.adminFaults} -H "authorization: Bearer ${process.env.ADMIN_TOKEN ? "$ADMIN_TOKEN" : adminToken}" \\`,
+      `       -H 'content-type: application/json' -d '{"errorRate":0.5}'`,
+      env.DEMO_RATE > 0
+        ? `Load generator: ${env.DEMO_RATE} requests/s. Ctrl-C stops everything.`
+        : "Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+
+  if (env.DEMO_RATE > 0) {
+    load = startLoad({ order: url("order"), product: url("product"), user: url("user") }, env.DEMO_RATE);
+    const report = setInterval(
+      () => process.stdout.write(`load: ${summarize(load?.stats ?? { sent: 0, byStatus: new Map(), failed: 0 })}\n`),
+      10_000,
+    );
+    report.unref();
+  }
+  if (env.DEMO_DURATION_S > 0) setTimeout(() => void stopAll(0), env.DEMO_DURATION_S * 1000);
+}
+
+void main();

@@ -1,0 +1,61 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { localPorts } from "../../apps/lib/contract";
+import { freePort, waitFor } from "../support/http";
+import { ROOT } from "../support/services";
+
+async function scrape(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+describe("npm run demo", () => {
+  test("starts the three services with load (orders placed, some refused), and Ctrl-C stops everything cleanly", async () => {
+    const base = (await freePort()) - 3; // a free neighbourhood is likely; the demo fails loudly if not
+    const ports = localPorts(base);
+    const logDir = mkdtempSync(path.join(os.tmpdir(), "demo-logs-"));
+    const demo = spawn(process.execPath, [path.join(ROOT, "dist/apps/demo/main.js")], {
+      env: {
+        PATH: process.env.PATH,
+        DEMO_BASE_PORT: String(base),
+        DEMO_RATE: "50",
+        DEMO_LOG_DIR: logDir,
+        OTEL_SDK_DISABLED: "true",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    demo.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    demo.stderr.setEncoding("utf8").on("data", (c: string) => (out += c));
+    const exited = new Promise<number | null>((resolve) => demo.once("exit", (code) => resolve(code)));
+    try {
+      await waitFor("the demo banner", async () => (out.includes("Demo services are up") ? true : undefined));
+      expect(out).toContain(`http://127.0.0.1:${ports.order}`);
+      const order = `http://127.0.0.1:${ports.order}`;
+      const product = `http://127.0.0.1:${ports.product}`;
+      // placed orders, refused invalid ones, and plain reads: the mix every dashboard panel needs
+      await waitFor("orders placed and invalid requests refused", async () => {
+        const text = await scrape(order);
+        const placed = /^orders_created_total\{service_name="order"\} [1-9]/m.test(text);
+        const refused = /http_route="\/orders",http_response_status_code="400"\} [1-9]/.test(text);
+        return placed && refused ? true : undefined;
+      });
+      expect(await scrape(product)).toMatch(/http_route="\/products",http_response_status_code="200"\} [1-9]/);
+
+      demo.kill("SIGINT");
+      expect(await exited).toBe(0);
+      await expect(fetch(`${order}/healthz`)).rejects.toThrow();
+      await expect(fetch(`${product}/healthz`)).rejects.toThrow();
+    } finally {
+      // a graceful stop even when an assertion failed, so no service process outlives the test
+      if (demo.exitCode === null) {
+        demo.kill("SIGINT");
+        const timer = setTimeout(() => demo.kill("SIGKILL"), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(logDir, { recursive: true, force: true });
+    }
+  });
+});
