@@ -1,3 +1,5 @@
+// Dynamic import() stays native (ignoreDynamic) so ESM-only packages such as kubernetes-models load;
+// that needs NODE_OPTIONS=--experimental-vm-modules, which the npm scripts set.
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",

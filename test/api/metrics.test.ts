@@ -1,4 +1,5 @@
 import { HTTP_DURATION_BUCKETS, LABELS, METRICS, PATHS, UNMATCHED_ROUTE } from "../../apps/lib/contract";
+import { ServiceMetrics } from "../../apps/lib/metrics";
 import { call } from "../support/http";
 import { type InProcess, startInProcess } from "../support/services";
 
@@ -89,7 +90,6 @@ describe("/metrics exposition", () => {
 
 describe("prom-client default process and runtime metrics", () => {
   test("are exposed by a service built with them (as the processes are)", async () => {
-    const { ServiceMetrics } = await import("../../apps/lib/metrics");
     const metrics = new ServiceMetrics("user");
     const { body } = await metrics.render(undefined);
     expect(body).toMatch(/^process_cpu_seconds_total\{service_name="user"\} /m);
