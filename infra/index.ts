@@ -1,18 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORT, SERVICE_DEPENDENCIES, SERVICE_NAMES } from "../apps/lib/contract";
+import { parseStackConfig, StackConfigError } from "./config/schema";
+import { ObservabilityPlatform } from "./platform/platform";
 
-// The platform components (monitoring, logging, tracing, the services) are composed here; until they
-// land, the program validates the stack's environment and exports the service catalogue it will deploy.
-const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-const config = new pulumi.Config();
-const environment = config.require("environment");
-if (!ENVIRONMENTS.includes(environment as (typeof ENVIRONMENTS)[number])) {
-  throw new Error(`config environment: must be one of ${ENVIRONMENTS.join(", ")} (got "${environment}")`);
+// The stack's whole configuration is one object, validated before anything is created.
+function loadConfig() {
+  try {
+    return parseStackConfig(new pulumi.Config().requireObject("platform"));
+  } catch (err) {
+    // RunError: Pulumi prints the message alone, without a stack trace
+    if (err instanceof StackConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
 }
+const config = loadConfig();
 
-export const services = SERVICE_NAMES.map((name) => ({
-  name,
-  port: CONTAINER_PORT,
-  dependsOn: [...SERVICE_DEPENDENCIES[name]],
-}));
-export { environment };
+const platform = new ObservabilityPlatform(`platform-${config.environment}`, { config });
+
+export const environment = config.environment;
+export const urls = platform.urls;
+export const portForward = platform.portForward;
+export const grafanaAdminPassword = platform.grafanaAdminPassword;
+export const faultAdminToken = platform.adminToken;

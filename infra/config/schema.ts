@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { describeIssues, dottedPath } from "../../apps/lib/config";
+import { SERVICE_NAMES } from "../../apps/lib/contract";
+
+/** Stack config errors name the key path under `platform` and what is allowed. */
+export class StackConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack config "platform":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "StackConfigError";
+  }
+}
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** A Kubernetes label value: at most 63 characters, alphanumeric at both ends. */
+const labelValue = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/, {
+    error: "must be a Kubernetes label value (a-z, 0-9, -_. inside, ≤ 63)",
+  });
+const dnsLabel = (max: number) =>
+  z.string().regex(new RegExp(`^[a-z]([-a-z0-9]{0,${max - 2}}[a-z0-9])?$`), {
+    error: `must be a DNS label (a-z, 0-9, -; starts with a letter; ≤ ${max} characters)`,
+  });
+const int = (min: number, max: number) =>
+  z
+    .number({ error: `must be an integer from ${min} to ${max}` })
+    .int()
+    .min(min)
+    .max(max);
+const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, { error: 'must be a CPU quantity such as "100m" or "0.5"' });
+const memory = z.string().regex(/^\d+(Mi|Gi)$/, { error: 'must be a memory quantity in Mi or Gi such as "256Mi"' });
+
+const resources = z.strictObject({
+  cpuRequest: cpu,
+  cpuLimit: cpu.optional(),
+  memoryRequest: memory,
+  memoryLimit: memory,
+});
+
+const serviceConfig = z
+  .strictObject({
+    replicas: int(1, 20),
+    maxReplicas: int(1, 50),
+    /** Target CPU utilisation (% of request) for the HorizontalPodAutoscaler. */
+    cpuTargetPercent: int(10, 95).default(70),
+    resources,
+  })
+  .refine((s) => s.maxReplicas >= s.replicas, { error: "maxReplicas must be ≥ replicas", path: ["maxReplicas"] });
+
+export const stackConfigSchema = z
+  .strictObject({
+    environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
+    /** Namespaces are `<prefix>-<environment>-platform` and `<prefix>-<environment>-apps`. */
+    namespacePrefix: dnsLabel(30).default("obs"),
+    team: labelValue,
+    costCenter: labelValue,
+    /** Kubeconfig context to deploy to; unset uses the current context (kind, minikube). */
+    kubeContext: z.string().min(1).optional(),
+    storage: z.strictObject({
+      /** Unset uses the cluster's default StorageClass. */
+      storageClass: dnsLabel(63).optional(),
+      /** Persistent volumes for every signal's store; required outside dev. */
+      persistent: z.boolean(),
+    }),
+    metrics: z
+      .strictObject({
+        retentionDays: int(1, 400),
+        retentionSizeGi: int(1, 10_000),
+        storageGi: int(1, 10_000),
+        replicas: int(1, 3).default(1),
+        scrapeInterval: z.enum(["15s", "30s", "60s"]).default("30s"),
+      })
+      .refine((m) => m.retentionSizeGi < m.storageGi, {
+        error: "retentionSizeGi must be below storageGi, or Prometheus fills its volume before it deletes",
+        path: ["retentionSizeGi"],
+      }),
+    logs: z.strictObject({
+      retentionDays: int(1, 400),
+      storageGi: int(1, 10_000),
+    }),
+    traces: z.strictObject({
+      retentionHours: int(1, 2_160),
+      storageGi: int(1, 10_000),
+      /** Share of non-error traces kept by tail sampling; error traces are always kept. */
+      samplingPercentage: z.number().min(0).max(100).default(10),
+      /** Bound of the in-memory store used when storage is not persistent. */
+      maxTracesInMemory: int(1_000, 1_000_000).default(50_000),
+      collectorReplicas: int(1, 10).default(1),
+    }),
+    images: z.strictObject({
+      /** Registry and path prefix; images are `<registry>/<service>-service:<tag>`. */
+      registry: z
+        .string()
+        .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { error: "must be a registry host with an optional path" }),
+      tag: z
+        .string()
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "must be a Docker tag" })
+        .refine((t) => t !== "latest", { error: 'must be an immutable tag (a version or commit), not "latest"' }),
+      pullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).default("IfNotPresent"),
+    }),
+    services: z.strictObject(
+      Object.fromEntries(SERVICE_NAMES.map((name) => [name, serviceConfig])) as Record<
+        (typeof SERVICE_NAMES)[number],
+        typeof serviceConfig
+      >,
+    ),
+    /** Deploy the services with an admin token, enabling runtime fault injection (chaos, alert tests). */
+    faultInjection: z.boolean().default(false),
+    grafana: z
+      .strictObject({
+        /** Allow a Service of type LoadBalancer for Grafana (otherwise ClusterIP + port-forward). */
+        loadBalancer: z.boolean().default(false),
+      })
+      .default({ loadBalancer: false }),
+    aws: z
+      .strictObject({
+        enabled: z.boolean(),
+        region: z
+          .string()
+          .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as eu-west-1" })
+          .optional(),
+      })
+      .refine((a) => !a.enabled || a.region !== undefined, {
+        error: "region is required when enabled",
+        path: ["region"],
+      }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.environment !== "dev" && !c.storage.persistent) {
+      ctx.addIssue({ code: "custom", path: ["storage", "persistent"], message: `must be true in ${c.environment}` });
+    }
+  });
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/** Validates the raw `platform` object; throws StackConfigError naming every bad key. */
+export function parseStackConfig(raw: unknown): StackConfig {
+  const result = stackConfigSchema.safeParse(raw);
+  if (!result.success) throw new StackConfigError(describeIssues(result.error, dottedPath));
+  return result.data;
+}

@@ -1,0 +1,84 @@
+import { LOG_FIELDS } from "../../apps/lib/contract";
+
+export interface AlloyPipelineArgs {
+  /** Namespaces whose pod logs are collected. */
+  namespaces: string[];
+  lokiPushUrl: string;
+  environment: string;
+}
+
+/**
+ * The Alloy pipeline: discover pods, tail their logs through the API, parse the services' JSON lines
+ * (service_name and level become labels — low cardinality; trace_id and span_id structured metadata,
+ * queryable without a label per trace), push to Loki (snappy-compressed protobuf, Alloy's default).
+ * Lines that are not JSON pass through unparsed.
+ */
+export function alloyPipeline({ namespaces, lokiPushUrl, environment }: AlloyPipelineArgs): string {
+  const list = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
+  const f = LOG_FIELDS;
+  return `discovery.kubernetes "pods" {
+  role = "pod"
+  namespaces {
+    names = ${list(namespaces)}
+  }
+}
+
+discovery.relabel "pods" {
+  targets = discovery.kubernetes.pods.targets
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+    target_label  = "app"
+  }
+}
+
+loki.source.kubernetes "pods" {
+  targets    = discovery.relabel.pods.output
+  forward_to = [loki.process.json_lines.receiver]
+}
+
+loki.process "json_lines" {
+  forward_to = [loki.write.loki.receiver]
+  stage.json {
+    expressions = {
+      ${f.service} = "${f.service}",
+      ${f.level}        = "${f.level}",
+      ${f.traceId}     = "${f.traceId}",
+      ${f.spanId}      = "${f.spanId}",
+    }
+  }
+  stage.labels {
+    values = {
+      ${f.service} = "",
+      ${f.level}        = "",
+    }
+  }
+  stage.structured_metadata {
+    values = {
+      ${f.traceId} = "",
+      ${f.spanId}  = "",
+    }
+  }
+}
+
+loki.write "loki" {
+  endpoint {
+    url = ${JSON.stringify(lokiPushUrl)}
+  }
+  external_labels = {
+    environment = ${JSON.stringify(environment)},
+  }
+}
+`;
+}

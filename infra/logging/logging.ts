@@ -1,0 +1,133 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../charts/pins";
+import { mergeValues, staticValues } from "../charts/values-files";
+import type { StackConfig } from "../config/schema";
+import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { alloyPipeline } from "./alloy-config";
+import { lokiValues } from "./values";
+
+export interface LogsBucketArgs {
+  retentionDays: number;
+  tags: Record<string, string>;
+}
+
+/** An S3 bucket for Loki: encrypted, private, objects expire one day after Loki's own retention. */
+export class LogsBucket extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+
+  constructor(name: string, args: LogsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability-platform:logging:LogsBucket", name, {}, opts);
+    this.bucket = new aws.s3.Bucket(`${name}`, { forceDestroy: false, tags: args.tags }, { parent: this });
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-sse`,
+      {
+        bucket: this.bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-private`,
+      {
+        bucket: this.bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-expiry`,
+      {
+        bucket: this.bucket.id,
+        rules: [
+          { id: "expire-after-retention", status: "Enabled", filter: {}, expiration: { days: args.retentionDays + 1 } },
+        ],
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ bucket: this.bucket.bucket });
+  }
+}
+
+export interface LoggingArgs {
+  config: StackConfig;
+  namespaces: Namespaces;
+  labels: Record<string, string>;
+  /** Tags for AWS resources, when AWS is enabled. */
+  awsTags: Record<string, string>;
+}
+
+/** Loki (monolithic, retention on) and Alloy shipping every pod's logs to it. */
+export class Logging extends pulumi.ComponentResource {
+  readonly lokiValues: Record<string, unknown>;
+  readonly alloyValues: Record<string, unknown>;
+  readonly lokiUrl: string;
+  readonly lokiPushUrl: string;
+
+  constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability-platform:logging:Logging", name, {}, opts);
+    const { config, namespaces: ns, labels } = args;
+    const loki = PLATFORM_SERVICES.loki;
+    this.lokiUrl = clusterUrl(loki.name, ns.platform, loki.port);
+    this.lokiPushUrl = `${this.lokiUrl}/loki/api/v1/push`;
+
+    let s3: { bucket: pulumi.Output<string>; region: string } | undefined;
+    if (config.aws.enabled && config.environment === "prod") {
+      const logs = new LogsBucket(
+        `${name}-loki-bucket`,
+        { retentionDays: config.logs.retentionDays, tags: args.awsTags },
+        { parent: this },
+      );
+      s3 = { bucket: logs.bucket.bucket, region: config.aws.region as string };
+    }
+    this.lokiValues = mergeValues(
+      staticValues("loki"),
+      lokiValues(config, labels, { s3: s3 && { bucket: s3.bucket as unknown as string, region: s3.region } }),
+    );
+    const lokiPin = CHARTS.loki;
+    new k8s.helm.v4.Chart(
+      `${name}-loki`,
+      {
+        name: RELEASES.loki,
+        namespace: ns.platform,
+        chart: lokiPin.chart,
+        version: lokiPin.version,
+        repositoryOpts: { repo: lokiPin.repo },
+        values: this.lokiValues,
+      },
+      { parent: this },
+    );
+
+    this.alloyValues = mergeValues(staticValues("alloy"), {
+      fullnameOverride: RELEASES.alloy,
+      controller: { podLabels: labels },
+      alloy: {
+        configMap: {
+          content: alloyPipeline({
+            namespaces: [ns.apps, ns.platform],
+            lokiPushUrl: this.lokiPushUrl,
+            environment: config.environment,
+          }),
+        },
+      },
+    });
+    const alloyPin = CHARTS.alloy;
+    new k8s.helm.v4.Chart(
+      `${name}-alloy`,
+      {
+        name: RELEASES.alloy,
+        namespace: ns.platform,
+        chart: alloyPin.chart,
+        version: alloyPin.version,
+        repositoryOpts: { repo: alloyPin.repo },
+        values: this.alloyValues,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ lokiUrl: this.lokiUrl });
+  }
+}

@@ -1,0 +1,44 @@
+import type { Values } from "../charts/values-files";
+import type { StackConfig } from "../config/schema";
+
+export interface LokiStorage {
+  /** The S3 bucket for chunks, ruler and delete requests when AWS is enabled. */
+  s3?: { bucket: string; region: string };
+}
+
+/** The per-environment values of the Loki chart (static ones are in charts-values/loki.yaml). */
+export function lokiValues(config: StackConfig, labels: Record<string, string>, storage: LokiStorage): Values {
+  const objectStore = storage.s3 ? "s3" : "filesystem";
+  return {
+    commonLabels: labels,
+    loki: {
+      storage: storage.s3
+        ? {
+            type: "s3",
+            bucketNames: { chunks: storage.s3.bucket, ruler: storage.s3.bucket, admin: storage.s3.bucket },
+            s3: { region: storage.s3.region },
+          }
+        : { type: "filesystem" },
+      schemaConfig: {
+        configs: [
+          {
+            from: "2024-01-01",
+            store: "tsdb",
+            object_store: objectStore,
+            schema: "v13",
+            index: { prefix: "loki_index_", period: "24h" },
+          },
+        ],
+      },
+      compactor: { delete_request_store: objectStore },
+      limits_config: { retention_period: `${config.logs.retentionDays * 24}h` },
+    },
+    singleBinary: {
+      persistence: {
+        enabled: true,
+        size: `${config.logs.storageGi}Gi`,
+        ...(config.storage.storageClass ? { storageClass: config.storage.storageClass } : {}),
+      },
+    },
+  };
+}

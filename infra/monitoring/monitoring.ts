@@ -1,0 +1,71 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS } from "../charts/pins";
+import { mergeValues, staticValues } from "../charts/values-files";
+import type { StackConfig } from "../config/schema";
+import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { GRAFANA_ADMIN_KEYS, monitoringValues } from "./values";
+
+export interface MonitoringArgs {
+  config: StackConfig;
+  namespaces: Namespaces;
+  labels: Record<string, string>;
+}
+
+/** kube-prometheus-stack (Prometheus, Alertmanager, Grafana) with its Grafana admin credentials. */
+export class Monitoring extends pulumi.ComponentResource {
+  readonly chart: k8s.helm.v4.Chart;
+  readonly grafanaAdminPassword: pulumi.Output<string>;
+  readonly values: Record<string, unknown>;
+  readonly urls: { prometheus: string; alertmanager: string; grafana: string };
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability-platform:monitoring:Monitoring", name, {}, opts);
+    const { config, namespaces: ns, labels } = args;
+
+    const password = new random.RandomPassword(
+      `${name}-grafana-admin`,
+      { length: 32, special: false },
+      { parent: this },
+    );
+    const secretName = `${RELEASES.monitoring}-grafana-admin`;
+    new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: {
+          name: secretName,
+          namespace: ns.platform,
+          labels: { ...labels, "app.kubernetes.io/name": "grafana" },
+        },
+        type: "Opaque",
+        stringData: { [GRAFANA_ADMIN_KEYS.user]: "admin", [GRAFANA_ADMIN_KEYS.password]: password.result },
+      },
+      { parent: this },
+    );
+    this.grafanaAdminPassword = pulumi.secret(password.result);
+
+    this.values = mergeValues(staticValues("kubePrometheusStack"), monitoringValues(config, ns, labels, secretName));
+    const pin = CHARTS.kubePrometheusStack;
+    this.chart = new k8s.helm.v4.Chart(
+      `${name}-kps`,
+      {
+        name: RELEASES.monitoring,
+        namespace: ns.platform,
+        chart: pin.chart,
+        version: pin.version,
+        repositoryOpts: { repo: pin.repo },
+        values: this.values,
+      },
+      { parent: this },
+    );
+
+    const s = PLATFORM_SERVICES;
+    this.urls = {
+      prometheus: clusterUrl(s.prometheus.name, ns.platform, s.prometheus.port),
+      alertmanager: clusterUrl(s.alertmanager.name, ns.platform, s.alertmanager.port),
+      grafana: clusterUrl(s.grafana.name, ns.platform, s.grafana.port),
+    };
+    this.registerOutputs({ urls: this.urls, grafanaAdminPassword: this.grafanaAdminPassword });
+  }
+}

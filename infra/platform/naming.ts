@@ -1,0 +1,57 @@
+import { OTLP_HTTP_PORT, type ServiceName } from "../../apps/lib/contract";
+import type { StackConfig } from "../config/schema";
+
+/**
+ * Names other components and the services rely on. Helm releases get fixed names and
+ * fullnameOverride, so every Service name below is what the charts really create.
+ */
+export const RELEASES = {
+  monitoring: "kps",
+  loki: "loki",
+  alloy: "alloy",
+  collector: "otel-collector",
+  jaeger: "jaeger",
+} as const;
+
+export const PLATFORM_SERVICES = {
+  prometheus: { name: `${RELEASES.monitoring}-prometheus`, port: 9090 },
+  alertmanager: { name: `${RELEASES.monitoring}-alertmanager`, port: 9093 },
+  grafana: { name: `${RELEASES.monitoring}-grafana`, port: 80 },
+  loki: { name: RELEASES.loki, port: 3100 },
+  collector: {
+    name: RELEASES.collector,
+    otlpHttpPort: OTLP_HTTP_PORT,
+    otlpGrpcPort: 4317,
+    metricsPort: 8888,
+    spanMetricsPort: 8889,
+  },
+  jaeger: { name: RELEASES.jaeger, otlpGrpcPort: 4317, otlpHttpPort: 4318, queryPort: 16686, healthPort: 13133 },
+} as const;
+
+/** Pod labels the charts put on the pods other objects select (NetworkPolicies). */
+export const POD_LABELS = {
+  prometheus: { "app.kubernetes.io/name": "prometheus" },
+  collector: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": RELEASES.collector },
+} as const;
+
+/** Grafana datasource uids; dashboards and correlations refer to these. */
+export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", jaeger: "jaeger" } as const;
+
+export interface Namespaces {
+  platform: string;
+  apps: string;
+}
+
+export function namespaces(config: Pick<StackConfig, "namespacePrefix" | "environment">): Namespaces {
+  const base = `${config.namespacePrefix}-${config.environment}`;
+  return { platform: `${base}-platform`, apps: `${base}-apps` };
+}
+
+export function clusterUrl(service: string, namespace: string, port: number): string {
+  return `http://${service}.${namespace}.svc.cluster.local:${port}`;
+}
+
+/** The image of a demo service: `<registry>/<service>-service:<tag>`. */
+export function serviceImage(images: StackConfig["images"], service: ServiceName): string {
+  return `${images.registry}/${service}-service:${images.tag}`;
+}

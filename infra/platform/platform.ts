@@ -1,0 +1,151 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../apps/lib/contract";
+import type { StackConfig } from "../config/schema";
+import { Logging } from "../logging/logging";
+import { Monitoring } from "../monitoring/monitoring";
+import { Microservice } from "../services/microservice";
+import { Tracing } from "../tracing/tracing";
+import { commonLabels } from "./labels";
+import { namespaces, PLATFORM_SERVICES, POD_LABELS, serviceImage } from "./naming";
+
+export interface ObservabilityPlatformArgs {
+  config: StackConfig;
+}
+
+/** Who calls each service (the reverse of SERVICE_DEPENDENCIES). */
+function callersOf(service: ServiceName): ServiceName[] {
+  return SERVICE_NAMES.filter((caller) => SERVICE_DEPENDENCIES[caller].includes(service));
+}
+
+/** The whole platform for one environment: namespaces, metrics, logs, traces and the demo services. */
+export class ObservabilityPlatform extends pulumi.ComponentResource {
+  readonly urls: Record<string, string>;
+  readonly portForward: Record<string, string>;
+  readonly grafanaAdminPassword: pulumi.Output<string>;
+  readonly adminToken?: pulumi.Output<string>;
+  readonly monitoring: Monitoring;
+  readonly logging: Logging;
+  readonly tracing: Tracing;
+  readonly services: Record<ServiceName, Microservice>;
+
+  constructor(name: string, args: ObservabilityPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability-platform:platform:ObservabilityPlatform", name, {}, opts);
+    const { config } = args;
+    const ns = namespaces(config);
+    const labelsFor = (component: string) => commonLabels(config, component);
+
+    const providers: pulumi.ProviderResource[] = [];
+    if (config.kubeContext)
+      providers.push(new k8s.Provider(`${name}-k8s`, { context: config.kubeContext }, { parent: this }));
+    const awsTags = {
+      environment: config.environment,
+      team: config.team,
+      "cost-center": config.costCenter,
+      "managed-by": "pulumi",
+    };
+    if (config.aws.enabled) {
+      providers.push(
+        new aws.Provider(
+          `${name}-aws`,
+          { region: config.aws.region as aws.Region, defaultTags: { tags: awsTags } },
+          { parent: this },
+        ),
+      );
+    }
+    const childOpts: pulumi.ComponentResourceOptions = { parent: this, providers };
+
+    const namespaceResources = [ns.platform, ns.apps].map(
+      (namespace) =>
+        new k8s.core.v1.Namespace(
+          `${name}-${namespace.endsWith("-apps") ? "apps" : "platform"}-ns`,
+          { metadata: { name: namespace, labels: labelsFor(namespace) } },
+          childOpts,
+        ),
+    );
+    const afterNamespaces = { ...childOpts, dependsOn: namespaceResources };
+
+    this.monitoring = new Monitoring(
+      `${name}-monitoring`,
+      { config, namespaces: ns, labels: labelsFor("monitoring") },
+      afterNamespaces,
+    );
+    this.logging = new Logging(
+      `${name}-logging`,
+      { config, namespaces: ns, labels: labelsFor("logging"), awsTags },
+      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
+    );
+    this.tracing = new Tracing(
+      `${name}-tracing`,
+      { config, namespaces: ns, labels: labelsFor("tracing") },
+      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
+    );
+
+    let adminTokenSecret: k8s.core.v1.Secret | undefined;
+    if (config.faultInjection) {
+      const token = new random.RandomPassword(`${name}-fault-admin-token`, { length: 40, special: false }, childOpts);
+      adminTokenSecret = new k8s.core.v1.Secret(
+        `${name}-fault-admin-token`,
+        {
+          metadata: { name: "fault-admin-token", namespace: ns.apps, labels: labelsFor("fault-injection") },
+          type: "Opaque",
+          stringData: { token: token.result },
+        },
+        afterNamespaces,
+      );
+      this.adminToken = pulumi.secret(token.result);
+    }
+
+    this.services = Object.fromEntries(
+      SERVICE_NAMES.map((service) => [
+        service,
+        new Microservice(
+          `${name}-${service}`,
+          {
+            service,
+            environment: config.environment,
+            namespaces: ns,
+            labels: labelsFor(service),
+            settings: config.services[service],
+            image: serviceImage(config.images, service),
+            imagePullPolicy: config.images.pullPolicy,
+            otlpEndpoint: this.tracing.otlpHttpEndpoint,
+            callers: callersOf(service),
+            prometheusPodLabels: POD_LABELS.prometheus,
+            collectorPodLabels: POD_LABELS.collector,
+            scrapeInterval: config.metrics.scrapeInterval,
+            adminTokenSecret: adminTokenSecret?.metadata.name,
+          },
+          { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring, this.tracing] },
+        ),
+      ]),
+    ) as Record<ServiceName, Microservice>;
+
+    const s = PLATFORM_SERVICES;
+    this.urls = {
+      ...this.monitoring.urls,
+      jaeger: this.tracing.jaegerQueryUrl,
+      loki: this.logging.lokiUrl,
+      otlpHttp: this.tracing.otlpHttpEndpoint,
+      order: this.services.order.url,
+    };
+    const forward = (service: string, local: number, remote: number) =>
+      `kubectl -n ${ns.platform} port-forward svc/${service} ${local}:${remote}`;
+    this.portForward = {
+      grafana: forward(s.grafana.name, 3000, s.grafana.port),
+      prometheus: forward(s.prometheus.name, 9090, s.prometheus.port),
+      alertmanager: forward(s.alertmanager.name, 9093, s.alertmanager.port),
+      jaeger: forward(s.jaeger.name, 16686, s.jaeger.queryPort),
+      order: `kubectl -n ${ns.apps} port-forward svc/order 8080:80`,
+    };
+    this.grafanaAdminPassword = this.monitoring.grafanaAdminPassword;
+    this.registerOutputs({
+      urls: this.urls,
+      portForward: this.portForward,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+      adminToken: this.adminToken,
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { repoRoot } from "../charts/values-files";
+
+export const PROJECT = "observability-platform";
+export const HELM_CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
+
+export interface CollectedResource {
+  type: string;
+  name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: resource inputs are arbitrary JSON
+  inputs: Record<string, any>;
+}
+
+/** The `config:` map of `Pulumi.<stack>.yaml`, as Pulumi passes it to the program (objects as JSON). */
+export function stackConfigFile(stack: string): Record<string, string> {
+  const file = path.join(repoRoot(), `Pulumi.${stack}.yaml`);
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(doc.config ?? {}).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+}
+
+/** Pulumi's own "all registrations done" barrier (exported by the runtime, missing from its typings). */
+const waitForRegistrations = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+/** Computed outputs the program reads back; everything else echoes the inputs. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type === "random:index/randomPassword:RandomPassword") return { ...inputs, result: `mock-${name}` };
+  if (type === "aws:s3/bucket:Bucket") return { ...inputs, bucket: `${name}-mock`, arn: `arn:aws:s3:::${name}-mock` };
+  return inputs;
+}
+
+/**
+ * Runs the real program under Pulumi's mock runtime with `config` and returns every resource it
+ * registered. `load` imports the program (after the mocks and config are set, as Pulumi requires).
+ */
+export async function collectResources(
+  stack: string,
+  config: Record<string, string>,
+  load: () => Promise<unknown> | unknown,
+): Promise<{ resources: CollectedResource[]; outputs: Record<string, unknown> }> {
+  const resources: CollectedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: ({ type, name, inputs }) => {
+        resources.push({ type, name, inputs });
+        return { id: `${name}-id`, state: mockState(type, name, inputs) };
+      },
+      call: ({ inputs }) => inputs,
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config);
+  const program = (await load()) as Record<string, unknown>;
+  await waitForRegistrations();
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program)) {
+    outputs[key] = pulumi.Output.isInstance(value) ? await new Promise((resolve) => value.apply(resolve)) : value;
+  }
+  await waitForRegistrations();
+  return { resources, outputs };
+}
+
+/** `kubernetes:apps/v1:Deployment` → the object Kubernetes would receive. */
+export function asKubernetesObject(resource: CollectedResource): Record<string, unknown> | undefined {
+  const match = /^kubernetes:([^:]+):([A-Za-z]+)$/.exec(resource.type);
+  if (!match || resource.type === HELM_CHART_TYPE) return undefined;
+  const [, groupVersion, kind] = match;
+  const apiVersion = (groupVersion as string).replace(/^core\//, "");
+  return { apiVersion, kind, ...resource.inputs };
+}

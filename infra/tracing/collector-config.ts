@@ -1,0 +1,84 @@
+import { HTTP_DURATION_BUCKETS } from "../../apps/lib/contract";
+import { clusterUrl, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
+
+export interface CollectorConfigArgs {
+  namespaces: Namespaces;
+  /** Share of traces without errors that are kept (errors are always kept). */
+  samplingPercentage: number;
+  /** Traces held in memory while tail sampling waits for their last span. */
+  numTraces: number;
+}
+
+export const TAIL_SAMPLING_DECISION_WAIT = "10s";
+
+/**
+ * The collector's configuration. Two trace pipelines: `traces` receives OTLP, passes memory_limiter
+ * first, and feeds the span_metrics connector (RED metrics of every span, before any sampling) and a
+ * forward connector; `traces/sampled` tail-samples what it forwards (every error trace, a share of the
+ * rest) and exports to Jaeger over OTLP. Keys set to null remove the chart's default components.
+ */
+export function collectorConfig({ namespaces, samplingPercentage, numTraces }: CollectorConfigArgs) {
+  const jaeger = PLATFORM_SERVICES.jaeger;
+  const collector = PLATFORM_SERVICES.collector;
+  return {
+    receivers: {
+      jaeger: null,
+      zipkin: null,
+      prometheus: null,
+      otlp: {
+        protocols: {
+          grpc: { endpoint: `\${env:MY_POD_IP}:${collector.otlpGrpcPort}` },
+          http: { endpoint: `\${env:MY_POD_IP}:${collector.otlpHttpPort}` },
+        },
+      },
+    },
+    processors: {
+      memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
+      batch: { send_batch_size: 1024, timeout: "5s" },
+      tail_sampling: {
+        decision_wait: TAIL_SAMPLING_DECISION_WAIT,
+        num_traces: numTraces,
+        policies: [
+          { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+          { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: samplingPercentage } },
+        ],
+      },
+    },
+    connectors: {
+      span_metrics: {
+        histogram: { explicit: { buckets: HTTP_DURATION_BUCKETS.map((s) => `${Math.round(s * 1000)}ms`) } },
+        dimensions: [{ name: "http.request.method" }, { name: "http.response.status_code" }, { name: "http.route" }],
+        exemplars: { enabled: true },
+        metrics_flush_interval: "15s",
+      },
+      forward: {},
+    },
+    exporters: {
+      debug: null,
+      "otlp_grpc/jaeger": {
+        endpoint: clusterUrl(jaeger.name, namespaces.platform, jaeger.otlpGrpcPort).replace(/^http:\/\//, ""),
+        tls: { insecure: true },
+        sending_queue: { enabled: true, queue_size: 5000 },
+        retry_on_failure: { enabled: true, max_elapsed_time: "120s" },
+      },
+      prometheus: {
+        endpoint: `\${env:MY_POD_IP}:${collector.spanMetricsPort}`,
+        resource_to_telemetry_conversion: { enabled: true },
+        enable_open_metrics: true,
+      },
+    },
+    service: {
+      pipelines: {
+        logs: null,
+        metrics: null,
+        traces: { receivers: ["otlp"], processors: ["memory_limiter"], exporters: ["span_metrics", "forward"] },
+        "traces/sampled": {
+          receivers: ["forward"],
+          processors: ["memory_limiter", "tail_sampling", "batch"],
+          exporters: ["otlp_grpc/jaeger"],
+        },
+        "metrics/spanmetrics": { receivers: ["span_metrics"], processors: ["batch"], exporters: ["prometheus"] },
+      },
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../charts/pins";
+import { mergeValues, staticValues } from "../charts/values-files";
+import type { StackConfig } from "../config/schema";
+import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { collectorConfig } from "./collector-config";
+import { BADGER_MOUNT, type JaegerStorage, jaegerConfig } from "./jaeger-config";
+
+export interface TracingArgs {
+  config: StackConfig;
+  namespaces: Namespaces;
+  labels: Record<string, string>;
+}
+
+/** The OpenTelemetry Collector gateway (span metrics, tail sampling) and Jaeger v2 behind it. */
+export class Tracing extends pulumi.ComponentResource {
+  readonly collectorValues: Record<string, unknown>;
+  readonly jaegerValues: Record<string, unknown>;
+  /** What the services put in OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly otlpHttpEndpoint: string;
+  readonly jaegerQueryUrl: string;
+
+  constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability-platform:tracing:Tracing", name, {}, opts);
+    const { config, namespaces: ns, labels } = args;
+    const collector = PLATFORM_SERVICES.collector;
+    const jaeger = PLATFORM_SERVICES.jaeger;
+    this.otlpHttpEndpoint = clusterUrl(collector.name, ns.platform, collector.otlpHttpPort);
+    this.jaegerQueryUrl = clusterUrl(jaeger.name, ns.platform, jaeger.queryPort);
+
+    this.collectorValues = mergeValues(staticValues("otelCollector"), {
+      additionalLabels: labels,
+      config: collectorConfig({
+        namespaces: ns,
+        samplingPercentage: config.traces.samplingPercentage,
+        numTraces: config.traces.maxTracesInMemory,
+      }),
+    });
+    const collectorPin = CHARTS.otelCollector;
+    new k8s.helm.v4.Chart(
+      `${name}-collector`,
+      {
+        name: RELEASES.collector,
+        namespace: ns.platform,
+        chart: collectorPin.chart,
+        version: collectorPin.version,
+        repositoryOpts: { repo: collectorPin.repo },
+        values: this.collectorValues,
+      },
+      { parent: this },
+    );
+
+    const storage: JaegerStorage = config.storage.persistent
+      ? { kind: "badger", ttlHours: config.traces.retentionHours }
+      : { kind: "memory", maxTraces: config.traces.maxTracesInMemory };
+    let volumes: Record<string, unknown> = {};
+    if (storage.kind === "badger") {
+      const claim = new k8s.core.v1.PersistentVolumeClaim(
+        `${name}-jaeger-badger`,
+        {
+          metadata: {
+            name: "jaeger-badger",
+            namespace: ns.platform,
+            labels: { ...labels, "app.kubernetes.io/name": "jaeger" },
+          },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            ...(config.storage.storageClass ? { storageClassName: config.storage.storageClass } : {}),
+            resources: { requests: { storage: `${config.traces.storageGi}Gi` } },
+          },
+        },
+        { parent: this },
+      );
+      volumes = {
+        extraVolumes: [{ name: "badger", persistentVolumeClaim: { claimName: claim.metadata.name } }],
+        extraVolumeMounts: [{ name: "badger", mountPath: BADGER_MOUNT }],
+      };
+    }
+    this.jaegerValues = mergeValues(staticValues("jaeger"), {
+      commonLabels: labels,
+      storage: { type: storage.kind },
+      jaeger: volumes,
+      userconfig: jaegerConfig(storage),
+    });
+    const jaegerPin = CHARTS.jaeger;
+    new k8s.helm.v4.Chart(
+      `${name}-jaeger`,
+      {
+        name: RELEASES.jaeger,
+        namespace: ns.platform,
+        chart: jaegerPin.chart,
+        version: jaegerPin.version,
+        repositoryOpts: { repo: jaegerPin.repo },
+        values: this.jaegerValues,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ otlpHttpEndpoint: this.otlpHttpEndpoint, jaegerQueryUrl: this.jaegerQueryUrl });
+  }
+}
