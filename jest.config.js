@@ -8,7 +8,10 @@ module.exports = {
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",
-      { jsc: { parser: { syntax: "typescript" }, target: "es2023" }, module: { type: "commonjs", ignoreDynamic: true } },
+      {
+        jsc: { parser: { syntax: "typescript" }, target: "es2023" },
+        module: { type: "commonjs", ignoreDynamic: true },
+      },
     ],
   },
   // Tests that start real service processes run the compiled code; build it once per run.

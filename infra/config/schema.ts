@@ -14,11 +14,9 @@ export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** A Kubernetes label value: at most 63 characters, alphanumeric at both ends. */
-const labelValue = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/, {
-    error: "must be a Kubernetes label value (a-z, 0-9, -_. inside, ≤ 63)",
-  });
+const labelValue = z.string().regex(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/, {
+  error: "must be a Kubernetes label value (a-z, 0-9, -_. inside, ≤ 63)",
+});
 const dnsLabel = (max: number) =>
   z.string().regex(new RegExp(`^[a-z]([-a-z0-9]{0,${max - 2}}[a-z0-9])?$`), {
     error: `must be a DNS label (a-z, 0-9, -; starts with a letter; ≤ ${max} characters)`,
