@@ -26,6 +26,17 @@ export function stackConfigFile(stack: string): Record<string, string> {
   );
 }
 
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** Secrets reach the mocks wrapped in Pulumi's secret envelope; objects are checked as Kubernetes sees them. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if (SECRET_SIGNATURE in record && "value" in record) return unwrapSecrets(record.value);
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 /** Pulumi's own "all registrations done" barrier (exported by the runtime, missing from its typings). */
 const waitForRegistrations = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
@@ -49,7 +60,7 @@ export async function collectResources(
   await pulumi.runtime.setMocks(
     {
       newResource: ({ type, name, inputs }) => {
-        resources.push({ type, name, inputs });
+        resources.push({ type, name, inputs: unwrapSecrets(inputs) as Record<string, unknown> });
         return { id: `${name}-id`, state: mockState(type, name, inputs) };
       },
       call: ({ inputs }) => inputs,
