@@ -38,8 +38,10 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     const labelsFor = (component: string) => commonLabels(config, component);
 
     const providers: pulumi.ProviderResource[] = [];
-    if (config.kubeContext)
-      providers.push(new k8s.Provider(`${name}-k8s`, { context: config.kubeContext }, { parent: this }));
+    const k8sProvider = config.kubeContext
+      ? new k8s.Provider(`${name}-k8s`, { context: config.kubeContext }, { parent: this })
+      : undefined;
+    if (k8sProvider) providers.push(k8sProvider);
     const awsTags = {
       environment: config.environment,
       team: config.team,
@@ -55,14 +57,16 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
         ),
       );
     }
+    // components take the providers map; Kubernetes objects created here take the one provider
     const childOpts: pulumi.ComponentResourceOptions = { parent: this, providers };
+    const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: k8sProvider };
 
     const namespaceResources = [ns.platform, ns.apps].map(
       (namespace) =>
         new k8s.core.v1.Namespace(
           `${name}-${namespace.endsWith("-apps") ? "apps" : "platform"}-ns`,
           { metadata: { name: namespace, labels: labelsFor(namespace) } },
-          childOpts,
+          k8sOpts,
         ),
     );
     const afterNamespaces = { ...childOpts, dependsOn: namespaceResources };
@@ -85,7 +89,11 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
 
     let adminTokenSecret: k8s.core.v1.Secret | undefined;
     if (config.faultInjection) {
-      const token = new random.RandomPassword(`${name}-fault-admin-token`, { length: 40, special: false }, childOpts);
+      const token = new random.RandomPassword(
+        `${name}-fault-admin-token`,
+        { length: 40, special: false },
+        { parent: this },
+      );
       adminTokenSecret = new k8s.core.v1.Secret(
         `${name}-fault-admin-token`,
         {
@@ -93,7 +101,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
           type: "Opaque",
           stringData: { token: token.result },
         },
-        afterNamespaces,
+        { ...k8sOpts, dependsOn: namespaceResources },
       );
       this.adminToken = pulumi.secret(token.result);
     }

@@ -5,6 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { PART_OF } from "../../infra/platform/labels";
 import { asKubernetesObject } from "../../infra/preflight/collect";
 import { validateKubernetesObject } from "../../infra/preflight/k8s-schemas";
+import { preflight } from "../../infra/preflight/main";
 import { runStack, type Stack } from "./support";
 
 const STACKS: Stack[] = ["dev", "staging", "prod"];
@@ -77,9 +78,8 @@ describe.each(STACKS)("stack %s under the mock runtime", (stack) => {
   });
 });
 
-describe("npm run preflight (the compiled CLI, as users run it)", () => {
+describe("preflight (the function behind npm run preflight)", () => {
   test("writes the rendered objects and every chart's values, and exits 0", async () => {
-    const { preflight } = await import("../../infra/preflight/main");
     const out = mkdtempSync(path.join(os.tmpdir(), "preflight-"));
     try {
       let report: Awaited<ReturnType<typeof preflight>> | undefined;

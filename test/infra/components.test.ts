@@ -1,0 +1,175 @@
+import { RELEASES } from "../../infra/platform/naming";
+import { chart, ofType, runStack, type Stack } from "./support";
+
+type Result = Awaited<ReturnType<typeof runStack>>;
+const results = {} as Record<Stack, Result>;
+beforeAll(async () => {
+  for (const stack of ["dev", "staging", "prod"] as Stack[]) results[stack] = await runStack(stack);
+});
+const values = (stack: Stack, release: string) => chart(results[stack].resources, release).inputs.values;
+
+describe("Monitoring per environment", () => {
+  test.each([
+    ["dev", "3d", "4GB", false, 1],
+    ["staging", "15d", "40GB", true, 1],
+    ["prod", "30d", "160GB", true, 2],
+  ] as const)(
+    "%s: retention %s, size %s, persistent %s, %i replica(s)",
+    (stack, retention, size, persistent, replicas) => {
+      const spec = values(stack, RELEASES.monitoring).prometheus.prometheusSpec;
+      expect(spec).toMatchObject({ retention, retentionSize: size, replicas, externalLabels: { environment: stack } });
+      expect(spec.storageSpec !== undefined).toBe(persistent);
+      if (persistent) expect(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage).toMatch(/^\d+Gi$/);
+    },
+  );
+
+  test("Grafana's admin credentials come from a Secret created from a random password, never from values", () => {
+    const kps = values("prod", RELEASES.monitoring);
+    expect(kps.grafana.admin).toEqual({
+      existingSecret: "kps-grafana-admin",
+      userKey: "admin-user",
+      passwordKey: "admin-password",
+    });
+    expect(JSON.stringify(kps)).not.toMatch(/adminPassword/);
+    const secret = ofType(results.prod.resources, "kubernetes:core/v1:Secret").find(
+      (s) => s.inputs.metadata.name === "kps-grafana-admin",
+    );
+    expect(secret?.inputs.stringData["admin-password"]).toBe("mock-platform-prod-monitoring-grafana-admin");
+    expect(ofType(results.prod.resources, "random:index/randomPassword:RandomPassword").map((r) => r.name)).toContain(
+      "platform-prod-monitoring-grafana-admin",
+    );
+  });
+});
+
+describe("Logging per environment", () => {
+  test.each([
+    ["dev", "72h"],
+    ["staging", "336h"],
+    ["prod", "744h"],
+  ] as const)("%s: Loki retention on, period %s, filesystem on a PVC", (stack, period) => {
+    const loki = values(stack, RELEASES.loki);
+    expect(loki.loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
+    expect(loki.loki.limits_config.retention_period).toBe(period);
+    expect(loki.loki.auth_enabled).toBe(false);
+    expect(loki.deploymentMode).toBe("Monolithic");
+    expect(loki.singleBinary).toMatchObject({ replicas: 1, persistence: { enabled: true } });
+    expect([loki.chunksCache.enabled, loki.resultsCache.enabled, loki.minio.enabled]).toEqual([false, false, false]);
+    expect(loki.compactor).toBeUndefined(); // not the top-level key Helm would silently ignore
+  });
+
+  test("prod with AWS enabled keeps Loki's data in an encrypted, private S3 bucket that expires", async () => {
+    const { resources } = await runStack("prod", (p) => {
+      p.aws = { enabled: true, region: "eu-west-1" };
+    });
+    const loki = chart(resources, RELEASES.loki).inputs.values.loki;
+    expect(loki.storage.type).toBe("s3");
+    expect(loki.compactor.delete_request_store).toBe("s3");
+    expect(ofType(resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")[0]?.inputs).toMatchObject({
+      blockPublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const lifecycle = ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0];
+    expect(lifecycle?.inputs.rules[0].expiration.days).toBe(32);
+    expect(
+      ofType(resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"),
+    ).toHaveLength(1);
+    expect(ofType(resources, "aws:s3/bucket:Bucket")[0]?.inputs.tags).toMatchObject({
+      environment: "prod",
+      "cost-center": "cc-1000",
+    });
+  });
+});
+
+describe("Tracing per environment", () => {
+  test.each([
+    ["dev", 100],
+    ["staging", 25],
+    ["prod", 10],
+  ] as const)("%s: tail sampling keeps every error trace and %i%% of the rest", (stack, percentage) => {
+    const policies = values(stack, RELEASES.collector).config.processors.tail_sampling.policies;
+    expect(policies).toEqual([
+      { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+      { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: percentage } },
+    ]);
+  });
+
+  test("collector: contrib image pinned, one replica (tail sampling needs whole traces), self-metrics scraped", () => {
+    const collector = values("prod", RELEASES.collector);
+    expect(collector.image).toEqual({
+      repository: "otel/opentelemetry-collector-contrib",
+      tag: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+    });
+    expect(collector.mode).toBe("deployment");
+    expect(collector.replicaCount).toBe(1);
+    expect(collector.ports.metrics.enabled).toBe(true);
+    expect(collector.serviceMonitor.enabled).toBe(true);
+  });
+
+  test("dev: Jaeger keeps traces in memory with a bound", () => {
+    const backend = values("dev", RELEASES.jaeger).userconfig.extensions.jaeger_storage.backends.primary_store;
+    expect(backend).toEqual({ memory: { max_traces: 20_000 } });
+  });
+
+  test.each([
+    ["staging", "72h"],
+    ["prod", "168h"],
+  ] as const)("%s: Jaeger keeps traces in badger on a PVC, not ephemeral, TTL %s", (stack, ttl) => {
+    const jaeger = values(stack, RELEASES.jaeger);
+    expect(jaeger.userconfig.extensions.jaeger_storage.backends.primary_store.badger).toMatchObject({
+      ephemeral: false,
+      ttl: { spans: ttl },
+    });
+    const claim = ofType(results[stack].resources, "kubernetes:core/v1:PersistentVolumeClaim")[0];
+    expect(jaeger.jaeger.extraVolumes[0].persistentVolumeClaim.claimName).toBe(claim?.inputs.metadata.name);
+    expect(jaeger.jaeger.extraVolumeMounts[0].mountPath).toBe("/badger");
+  });
+});
+
+describe("Microservices per environment", () => {
+  test.each([
+    ["dev", 1, 2],
+    ["staging", 2, 4],
+    ["prod", 3, 10],
+  ] as const)("%s: %i replicas scaling to %i", (stack, replicas, max) => {
+    for (const d of ofType(results[stack].resources, "kubernetes:apps/v1:Deployment"))
+      expect(d.inputs.spec.replicas).toBe(replicas);
+    for (const h of ofType(results[stack].resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) {
+      expect([h.inputs.spec.minReplicas, h.inputs.spec.maxReplicas]).toEqual([replicas, max]);
+    }
+  });
+
+  test.each(["dev", "staging", "prod"] as const)(
+    "%s: hardened containers with probes, limits and immutable images",
+    (stack) => {
+      for (const d of ofType(results[stack].resources, "kubernetes:apps/v1:Deployment")) {
+        const pod = d.inputs.spec.template.spec;
+        const c = pod.containers[0];
+        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ["ALL"] },
+        });
+        expect(c.livenessProbe.httpGet.path).toBe("/healthz");
+        expect(c.readinessProbe.httpGet.path).toBe("/readyz");
+        expect(c.resources.limits.memory).toMatch(/Mi$/);
+        expect(c.resources.requests.cpu).toMatch(/m$/);
+        expect(c.image).toMatch(new RegExp(`/${d.inputs.metadata.name}-service:0\\.1\\.0$`));
+      }
+    },
+  );
+
+  test("the fault-injection token reaches the services only where the stack enables it, from a Secret", () => {
+    const tokenEnv = (stack: Stack) =>
+      ofType(results[stack].resources, "kubernetes:apps/v1:Deployment").map((d) =>
+        (d.inputs.spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[]).find(
+          (e) => e.name === "ADMIN_TOKEN",
+        ),
+      );
+    expect(tokenEnv("dev").every((e) => e?.valueFrom !== undefined)).toBe(true);
+    expect(tokenEnv("prod").every((e) => e === undefined)).toBe(true);
+    expect(results.prod.outputs.faultAdminToken).toBeUndefined();
+  });
+});
