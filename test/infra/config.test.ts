@@ -51,7 +51,10 @@ describe("stack config validation", () => {
     ["AWS without a region", (c: any) => (c.aws = { enabled: true }), "aws.region: region is required when enabled"],
     [
       "non-persistent storage in prod",
-      (c: any) => ((c.environment = "prod"), (c.storage.persistent = false)),
+      (c: any) => {
+        c.environment = "prod";
+        c.storage.persistent = false;
+      },
       "storage.persistent: must be true in prod",
     ],
   ])("%s is refused with a message naming the key", (_case, edit, message) => {

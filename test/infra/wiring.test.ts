@@ -50,7 +50,7 @@ describe("wiring between components (dev stack)", () => {
       for (const [k, v] of Object.entries(m.inputs.spec.selector.matchLabels as Record<string, string>))
         expect(labels[k]).toBe(v);
       expect(m.inputs.spec.namespaceSelector.matchNames).toEqual([svc?.inputs.metadata.namespace]);
-      const portNames = (svc?.inputs.spec.ports as { name: string }[]).map((p) => p.name);
+      const portNames = ((svc?.inputs.spec.ports ?? []) as { name: string }[]).map((p) => p.name);
       expect(portNames).toContain(m.inputs.spec.endpoints[0].port);
       expect(m.inputs.spec.endpoints[0].path).toBe("/metrics");
     }
