@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../charts/pins";
+import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
@@ -88,19 +87,7 @@ export class Logging extends pulumi.ComponentResource {
       staticValues("loki"),
       lokiValues(config, labels, { s3: s3 && { bucket: s3.bucket as unknown as string, region: s3.region } }),
     );
-    const lokiPin = CHARTS.loki;
-    new k8s.helm.v4.Chart(
-      `${name}-loki`,
-      {
-        name: RELEASES.loki,
-        namespace: ns.platform,
-        chart: lokiPin.chart,
-        version: lokiPin.version,
-        repositoryOpts: { repo: lokiPin.repo },
-        values: this.lokiValues,
-      },
-      { parent: this },
-    );
+    pinnedChart(`${name}-loki`, "loki", { name: RELEASES.loki, namespace: ns.platform, values: this.lokiValues }, this);
 
     this.alloyValues = mergeValues(staticValues("alloy"), {
       fullnameOverride: RELEASES.alloy,
@@ -115,18 +102,11 @@ export class Logging extends pulumi.ComponentResource {
         },
       },
     });
-    const alloyPin = CHARTS.alloy;
-    new k8s.helm.v4.Chart(
+    pinnedChart(
       `${name}-alloy`,
-      {
-        name: RELEASES.alloy,
-        namespace: ns.platform,
-        chart: alloyPin.chart,
-        version: alloyPin.version,
-        repositoryOpts: { repo: alloyPin.repo },
-        values: this.alloyValues,
-      },
-      { parent: this },
+      "alloy",
+      { name: RELEASES.alloy, namespace: ns.platform, values: this.alloyValues },
+      this,
     );
     this.registerOutputs({ lokiUrl: this.lokiUrl });
   }

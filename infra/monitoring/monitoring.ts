@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { CHARTS } from "../charts/pins";
+import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
@@ -46,18 +46,11 @@ export class Monitoring extends pulumi.ComponentResource {
     this.grafanaAdminPassword = pulumi.secret(password.result);
 
     this.values = mergeValues(staticValues("kubePrometheusStack"), monitoringValues(config, ns, labels, secretName));
-    const pin = CHARTS.kubePrometheusStack;
-    this.chart = new k8s.helm.v4.Chart(
+    this.chart = pinnedChart(
       `${name}-kps`,
-      {
-        name: RELEASES.monitoring,
-        namespace: ns.platform,
-        chart: pin.chart,
-        version: pin.version,
-        repositoryOpts: { repo: pin.repo },
-        values: this.values,
-      },
-      { parent: this },
+      "kubePrometheusStack",
+      { name: RELEASES.monitoring, namespace: ns.platform, values: this.values },
+      this,
     );
 
     const s = PLATFORM_SERVICES;

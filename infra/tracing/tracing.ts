@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../charts/pins";
+import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
@@ -37,18 +37,11 @@ export class Tracing extends pulumi.ComponentResource {
         numTraces: config.traces.maxTracesInMemory,
       }),
     });
-    const collectorPin = CHARTS.otelCollector;
-    new k8s.helm.v4.Chart(
+    pinnedChart(
       `${name}-collector`,
-      {
-        name: RELEASES.collector,
-        namespace: ns.platform,
-        chart: collectorPin.chart,
-        version: collectorPin.version,
-        repositoryOpts: { repo: collectorPin.repo },
-        values: this.collectorValues,
-      },
-      { parent: this },
+      "otelCollector",
+      { name: RELEASES.collector, namespace: ns.platform, values: this.collectorValues },
+      this,
     );
 
     const storage: JaegerStorage = config.storage.persistent
@@ -83,18 +76,11 @@ export class Tracing extends pulumi.ComponentResource {
       jaeger: volumes,
       userconfig: jaegerConfig(storage),
     });
-    const jaegerPin = CHARTS.jaeger;
-    new k8s.helm.v4.Chart(
+    pinnedChart(
       `${name}-jaeger`,
-      {
-        name: RELEASES.jaeger,
-        namespace: ns.platform,
-        chart: jaegerPin.chart,
-        version: jaegerPin.version,
-        repositoryOpts: { repo: jaegerPin.repo },
-        values: this.jaegerValues,
-      },
-      { parent: this },
+      "jaeger",
+      { name: RELEASES.jaeger, namespace: ns.platform, values: this.jaegerValues },
+      this,
     );
     this.registerOutputs({ otlpHttpEndpoint: this.otlpHttpEndpoint, jaegerQueryUrl: this.jaegerQueryUrl });
   }

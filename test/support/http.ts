@@ -40,7 +40,6 @@ export function freePort(): Promise<number> {
 export interface JsonAnswer {
   status: number;
   headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
   body: any;
 }
 

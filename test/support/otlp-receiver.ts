@@ -44,7 +44,6 @@ export async function startOtlpReceiver(): Promise<{ url: string; spans: Receive
         res.writeHead(404).end();
         return;
       }
-      // biome-ignore lint/suspicious/noExplicitAny: OTLP JSON payload
       const payload: any = JSON.parse(Buffer.concat(chunks).toString("utf8"));
       for (const rs of payload.resourceSpans ?? []) {
         const resource = attributes(rs.resource?.attributes);
