@@ -14,7 +14,18 @@ function loadConfig() {
 }
 const config = loadConfig();
 
-const platform = new ObservabilityPlatform(`platform-${config.environment}`, { config });
+// Alert webhooks are optional Pulumi secrets: `pulumi config set --secret alertPagingWebhookUrl https://…`.
+const secrets = new pulumi.Config();
+const alertReceivers = pulumi
+  .all([
+    secrets.getSecret("alertPagingWebhookUrl"),
+    secrets.getSecret("alertTicketWebhookUrl"),
+    secrets.getSecret("alertHeartbeatWebhookUrl"),
+    secrets.getSecret("alertWebhookToken"),
+  ])
+  .apply(([pagingUrl, ticketUrl, heartbeatUrl, bearerToken]) => ({ pagingUrl, ticketUrl, heartbeatUrl, bearerToken }));
+
+const platform = new ObservabilityPlatform(`platform-${config.environment}`, { config, alertReceivers });
 
 export const environment = config.environment;
 export const urls = platform.urls;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describeIssues, dottedPath } from "../../apps/lib/config";
-import { SERVICE_NAMES } from "../../apps/lib/contract";
+import { HTTP_DURATION_BUCKETS, SERVICE_NAMES } from "../../apps/lib/contract";
 
 /** Stack config errors name the key path under `platform` and what is allowed. */
 export class StackConfigError extends Error {
@@ -104,6 +104,30 @@ export const stackConfigSchema = z
         typeof serviceConfig
       >,
     ),
+    /** Service level objectives, the same for every demo service; alerts and dashboards derive from them. */
+    slo: z
+      .strictObject({
+        period: z.enum(["28d", "30d"]).default("30d"),
+        /** Share of requests that must not fail with a 5xx. */
+        availability: z.number().min(0.9).max(0.9999).default(0.999),
+        /** Share of requests that must be faster than latencyThresholdSeconds. */
+        latency: z.number().min(0.9).max(0.9999).default(0.99),
+        latencyThresholdSeconds: z
+          .number()
+          .refine((s) => (HTTP_DURATION_BUCKETS as readonly number[]).includes(s), {
+            error: `must be a histogram bucket boundary: ${HTTP_DURATION_BUCKETS.join(", ")}`,
+          })
+          .default(0.5),
+        /** Below this many requests per hour an SLO does not page: one failure at low traffic is not an outage. */
+        minRequestsPerHour: int(0, 1_000_000).default(60),
+      })
+      .default({
+        period: "30d",
+        availability: 0.999,
+        latency: 0.99,
+        latencyThresholdSeconds: 0.5,
+        minRequestsPerHour: 60,
+      }),
     /** Deploy the services with an admin token, enabling runtime fault injection (chaos, alert tests). */
     faultInjection: z.boolean().default(false),
     grafana: z

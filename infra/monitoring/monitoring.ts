@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { type AlertReceivers, alertmanagerConfig } from "../alerting/alertmanager";
+import { ruleGroupsFor } from "../alerting/rule-set";
 import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
@@ -11,6 +13,8 @@ export interface MonitoringArgs {
   config: StackConfig;
   namespaces: Namespaces;
   labels: Record<string, string>;
+  /** Webhook URLs and token (Pulumi secrets); absent ones become no-op receivers. */
+  alertReceivers?: pulumi.Input<AlertReceivers>;
 }
 
 /** kube-prometheus-stack (Prometheus, Alertmanager, Grafana) with its Grafana admin credentials. */
@@ -45,7 +49,28 @@ export class Monitoring extends pulumi.ComponentResource {
     );
     this.grafanaAdminPassword = pulumi.secret(password.result);
 
+    // The Alertmanager config holds webhook secrets: it stays an Output (kps renders it into a Secret).
+    const alertmanager = pulumi.output(args.alertReceivers ?? {}).apply((r) => alertmanagerConfig(r));
     this.values = mergeValues(staticValues("kubePrometheusStack"), monitoringValues(config, ns, labels, secretName));
+    (this.values.alertmanager as Record<string, unknown>).config = alertmanager;
+
+    // Rules as PrometheusRule objects: Prometheus's rule selector picks up every namespace.
+    for (const group of ruleGroupsFor(config, ns)) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-rules-${group.name}`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PrometheusRule",
+          metadata: {
+            name: group.name,
+            namespace: ns.platform,
+            labels: { ...labels, "app.kubernetes.io/name": "prometheus-rules" },
+          },
+          spec: { groups: [group] },
+        },
+        { parent: this },
+      );
+    }
     this.chart = pinnedChart(
       `${name}-kps`,
       "kubePrometheusStack",

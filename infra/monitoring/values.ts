@@ -5,30 +5,6 @@ import { EXEMPLAR_DESTINATION, grafanaDatasources } from "./datasources";
 
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
-/** Alertmanager's base config: every route, the Watchdog one included, has a defined receiver. */
-export function alertmanagerConfig(): Values {
-  return {
-    global: { resolve_timeout: "5m" },
-    route: {
-      receiver: "null",
-      group_by: ["alertname", "service", "environment"],
-      group_wait: "30s",
-      group_interval: "5m",
-      repeat_interval: "12h",
-      routes: [{ receiver: "null", matchers: ['alertname = "Watchdog"'] }],
-    },
-    receivers: [{ name: "null" }],
-    inhibit_rules: [
-      {
-        source_matchers: ["severity = critical"],
-        target_matchers: ["severity =~ warning|info"],
-        equal: ["namespace", "alertname"],
-      },
-    ],
-    templates: ["/etc/alertmanager/config/*.tmpl"],
-  };
-}
-
 function volumeClaim(config: StackConfig, sizeGi: number): Values {
   return {
     volumeClaimTemplate: {
@@ -63,7 +39,6 @@ export function monitoringValues(
       },
     },
     alertmanager: {
-      config: alertmanagerConfig(),
       alertmanagerSpec: {
         replicas: config.environment === "prod" ? 2 : 1,
         ...(storage.persistent ? { storage: volumeClaim(config, 2) } : {}),

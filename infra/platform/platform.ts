@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../apps/lib/contract";
+import type { AlertReceivers } from "../alerting/alertmanager";
 import type { StackConfig } from "../config/schema";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
@@ -13,6 +14,7 @@ import { namespaces, PLATFORM_SERVICES, POD_LABELS, serviceImage } from "./namin
 
 export interface ObservabilityPlatformArgs {
   config: StackConfig;
+  alertReceivers?: pulumi.Input<AlertReceivers>;
 }
 
 /** Who calls each service (the reverse of SERVICE_DEPENDENCIES). */
@@ -73,7 +75,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
 
     this.monitoring = new Monitoring(
       `${name}-monitoring`,
-      { config, namespaces: ns, labels: labelsFor("monitoring") },
+      { config, namespaces: ns, labels: labelsFor("monitoring"), alertReceivers: args.alertReceivers },
       afterNamespaces,
     );
     this.logging = new Logging(

@@ -1,0 +1,88 @@
+import { SLO_LABEL } from "./names";
+import { ALERT_NAMES, ALERT_SERVICE_LABEL } from "./rules";
+
+/** Webhook targets; any of them may be absent (the receiver then exists but sends nothing). */
+export interface AlertReceivers {
+  pagingUrl?: string;
+  ticketUrl?: string;
+  heartbeatUrl?: string;
+  /** Bearer token sent to every webhook. */
+  bearerToken?: string;
+}
+
+interface Timing {
+  group_wait: string;
+  group_interval: string;
+  repeat_interval: string;
+}
+
+/**
+ * Pages go out fast and repeat while unresolved; tickets batch for minutes and repeat daily; the
+ * heartbeat repeats every minute so a dead-man's switch notices silence within minutes.
+ */
+export const DEFAULT_TIMINGS: Record<"page" | "ticket" | "heartbeat", Timing> = {
+  page: { group_wait: "30s", group_interval: "5m", repeat_interval: "4h" },
+  ticket: { group_wait: "5m", group_interval: "30m", repeat_interval: "24h" },
+  heartbeat: { group_wait: "0s", group_interval: "1m", repeat_interval: "1m" },
+};
+
+export const RECEIVERS = { none: "null", paging: "paging", ticket: "ticket", heartbeat: "heartbeat" } as const;
+
+function receiver(name: string, url: string | undefined, token: string | undefined) {
+  if (!url) return { name };
+  return {
+    name,
+    webhook_configs: [
+      {
+        url,
+        send_resolved: true,
+        max_alerts: 50,
+        ...(token ? { http_config: { authorization: { type: "Bearer", credentials: token } } } : {}),
+      },
+    ],
+  };
+}
+
+/** The whole Alertmanager configuration: routes by severity, receivers, inhibitions. */
+export function alertmanagerConfig(receivers: AlertReceivers, timings = DEFAULT_TIMINGS): Record<string, unknown> {
+  const { bearerToken: token } = receivers;
+  return {
+    global: { resolve_timeout: "5m" },
+    route: {
+      receiver: RECEIVERS.none,
+      group_by: ["alertname", ALERT_SERVICE_LABEL, "environment"],
+      ...DEFAULT_TIMINGS.ticket,
+      routes: [
+        { matchers: [`alertname = "${ALERT_NAMES.watchdog}"`], receiver: RECEIVERS.heartbeat, ...timings.heartbeat },
+        { matchers: ['severity =~ "page|critical"'], receiver: RECEIVERS.paging, ...timings.page },
+        { matchers: ['severity =~ "ticket|warning"'], receiver: RECEIVERS.ticket, ...timings.ticket },
+      ],
+    },
+    receivers: [
+      { name: RECEIVERS.none },
+      receiver(RECEIVERS.paging, receivers.pagingUrl, token),
+      receiver(RECEIVERS.ticket, receivers.ticketUrl, token),
+      receiver(RECEIVERS.heartbeat, receivers.heartbeatUrl, token),
+    ],
+    inhibit_rules: [
+      // A page already covers the same SLO's ticket (both fire at a 20x burn).
+      {
+        source_matchers: ['severity = "page"'],
+        target_matchers: ['severity = "ticket"'],
+        equal: [ALERT_SERVICE_LABEL, SLO_LABEL],
+      },
+      // The critical alert of a service covers its warnings; service alerts only (equal on absent labels matches all).
+      {
+        source_matchers: ['severity = "critical"', `${ALERT_SERVICE_LABEL} =~ ".+"`],
+        target_matchers: ['severity = "warning"'],
+        equal: [ALERT_SERVICE_LABEL],
+      },
+      // A service that cannot be scraped makes its SLO and latency alerts meaningless.
+      {
+        source_matchers: [`alertname = "${ALERT_NAMES.targetDown}"`],
+        target_matchers: [`alertname =~ "${ALERT_NAMES.fastBurn}|${ALERT_NAMES.slowBurn}|${ALERT_NAMES.highLatency}"`],
+        equal: [ALERT_SERVICE_LABEL],
+      },
+    ],
+  };
+}

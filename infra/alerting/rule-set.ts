@@ -1,0 +1,14 @@
+import type { StackConfig } from "../config/schema";
+import type { Namespaces } from "../platform/naming";
+import { aggregationRuleGroup, healthRuleGroups, type RuleGroup, sloRuleGroup } from "./rules";
+import { slosFor } from "./slos";
+
+/** Every rule group of a stack: SLOs of each service, dashboard aggregates, service and platform health. */
+export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] {
+  return [
+    ...slosFor(config).map(sloRuleGroup),
+    aggregationRuleGroup(),
+    // Prometheus reads retentionSize "GB" as 2^30 bytes
+    ...healthRuleGroups({ retentionSizeBytes: config.metrics.retentionSizeGi * 2 ** 30, appsNamespace: ns.apps }),
+  ];
+}
