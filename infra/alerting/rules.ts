@@ -81,7 +81,7 @@ export function sloRuleGroup(slo: Slo): RuleGroup {
       },
       annotations: {
         summary: `${slo.service} ${slo.kind} SLO burns its error budget ${factor}x too fast`,
-        description: `${slo.service}: ${what} over ${a.longWindow} and ${a.shortWindow} exceed ${factor}x the budget of the ${slo.objective * 100}% ${slo.kind} objective; at this rate ${a.budgetSpent * 100}% of the ${slo.period} budget is gone in ${a.longWindow}. Current ${a.longWindow} error ratio: {{ $value | humanizePercentage }}.`,
+        description: `${slo.service}: ${what} over ${a.longWindow} and ${a.shortWindow} exceed ${factor}x the budget of the ${slo.objective * 100}% ${slo.kind} objective; at this rate ${a.budgetSpent * 100}% of the ${slo.period} budget is gone in ${a.longWindow}. See the SLO dashboard for the current burn rate.`,
         runbook_url: runbook(name),
       },
     };
@@ -167,7 +167,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
           "5m",
           "warning",
           "{{ $labels.service }} pod {{ $labels.pod }} is restarting",
-          "{{ $labels.pod }} restarted {{ $value }} times in 15 minutes.",
+          "{{ $labels.pod }} restarted more than twice in 15 minutes.",
         ),
         rule(
           a.highLatency,
@@ -178,7 +178,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
           "10m",
           "warning",
           "{{ $labels.service }} p99 latency above 1s",
-          "p99 latency of {{ $labels.service }} is {{ $value | humanizeDuration }} for 10 minutes.",
+          "p99 latency of {{ $labels.service }} has been above 1s for 10 minutes.",
         ),
       ],
     },
@@ -191,7 +191,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
           "5m",
           "warning",
           "The OpenTelemetry Collector refuses spans",
-          "The collector refuses {{ $value }} spans/s (memory_limiter or a bad payload): traces are lost.",
+          "The collector refuses spans (memory_limiter or a bad payload): traces are lost.",
         ),
         rule(
           a.collectorExportFailing,
@@ -199,7 +199,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
           "5m",
           "critical",
           "The OpenTelemetry Collector fails to export spans",
-          "{{ $value }} spans/s fail to export.",
+          "Spans fail to export: traces are lost after the retry queue fills.",
         ),
         rule(
           a.jaegerNotAccepting,
@@ -207,7 +207,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
           "5m",
           "critical",
           "Jaeger does not accept spans",
-          "The collector fails to send {{ $value }} spans/s to Jaeger: Jaeger is down or its storage is full.",
+          "The collector fails to send spans to Jaeger: Jaeger is down or its storage is full.",
         ),
         rule(
           a.ruleFailures,
@@ -215,7 +215,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
           "",
           "critical",
           "Prometheus fails to evaluate rules",
-          "{{ $value }} rule evaluations failed in 5 minutes in group {{ $labels.rule_group }}: alerts may not fire.",
+          "Rule evaluations failed in group {{ $labels.rule_group }}: alerts may not fire.",
         ),
         rule(
           a.storageNearlyFull,
@@ -223,7 +223,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
           "15m",
           "warning",
           "Prometheus storage is 90% of its retention size",
-          "Blocks use {{ $value | humanizePercentage }} of retentionSize: the oldest data is about to be deleted early.",
+          "Blocks use over 90% of retentionSize: the oldest data is about to be deleted early.",
         ),
         rule(
           a.lokiUnhealthy,
