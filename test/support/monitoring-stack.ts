@@ -1,0 +1,149 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
+import type { RuleGroup } from "../../infra/alerting/rules";
+import { freePort, waitFor } from "./http";
+
+export interface WebhookCall {
+  receiver: string;
+  authorization?: string;
+  body: {
+    status: string;
+    receiver: string;
+    alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+  };
+}
+
+/** A webhook endpoint standing in for the pager, the ticket system and the heartbeat monitor. */
+export async function startWebhookReceiver() {
+  const calls: WebhookCall[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      calls.push({
+        receiver: (req.url ?? "/").slice(1),
+        authorization: req.headers.authorization,
+        body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+      });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface MonitoringStack {
+  prometheusUrl: string;
+  alertmanagerUrl: string;
+  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  stop(): Promise<void>;
+}
+
+function launch(binary: string, args: string[], logs: string[]): ChildProcess {
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.on("data", (c) => logs.push(String(c)));
+  child.stderr?.on("data", (c) => logs.push(String(c)));
+  return child;
+}
+
+/**
+ * A real Prometheus (1 s scrapes and evaluations, the generated rules) and a real Alertmanager (the
+ * generated config) on loopback ports, in a temporary folder removed by stop().
+ */
+export async function startMonitoringStack(args: {
+  targets: Record<string, string>;
+  rules: RuleGroup[];
+  alertmanagerConfig: Record<string, unknown>;
+}): Promise<MonitoringStack> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "monitoring-"));
+  const [promPort, amPort] = [await freePort(), await freePort()];
+  const logs: string[] = [];
+  writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups: args.rules }));
+  writeFileSync(path.join(dir, "alertmanager.yaml"), stringify(args.alertmanagerConfig));
+  writeFileSync(
+    path.join(dir, "prometheus.yaml"),
+    stringify({
+      global: { scrape_interval: "1s", evaluation_interval: "1s", external_labels: { environment: "e2e" } },
+      rule_files: [path.join(dir, "rules.yaml")],
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
+      scrape_configs: Object.entries(args.targets).map(([job, target]) => ({
+        job_name: job,
+        static_configs: [{ targets: [target] }],
+      })),
+    }),
+  );
+  const alertmanager = launch(
+    "prometheus-alertmanager",
+    [
+      `--config.file=${path.join(dir, "alertmanager.yaml")}`,
+      `--storage.path=${path.join(dir, "am")}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      "--cluster.listen-address=",
+    ],
+    logs,
+  );
+  const prometheus = launch(
+    "prometheus",
+    [
+      `--config.file=${path.join(dir, "prometheus.yaml")}`,
+      `--storage.tsdb.path=${path.join(dir, "tsdb")}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      "--enable-feature=exemplar-storage",
+      "--rules.alert.resend-delay=1s",
+    ],
+    logs,
+  );
+  const prometheusUrl = `http://127.0.0.1:${promPort}`;
+  const alertmanagerUrl = `http://127.0.0.1:${amPort}`;
+  const stop = async () => {
+    for (const child of [prometheus, alertmanager]) {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => {
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+          child.once("exit", () => resolve(clearTimeout(timer)));
+        });
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      "Prometheus and Alertmanager to be ready",
+      async () => {
+        if (prometheus.exitCode !== null || alertmanager.exitCode !== null) throw new Error(logs.join(""));
+        const [p, a] = await Promise.all([fetch(`${prometheusUrl}/-/ready`), fetch(`${alertmanagerUrl}/-/ready`)]);
+        return p.ok && a.ok ? true : undefined;
+      },
+      30_000,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    prometheusUrl,
+    alertmanagerUrl,
+    async query(expr) {
+      const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { status: string; error?: string; data: { result: never[] } };
+      if (body.status !== "success") throw new Error(`query failed: ${expr}: ${body.error}`);
+      return body.data.result;
+    },
+    stop,
+  };
+}
