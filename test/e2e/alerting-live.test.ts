@@ -44,7 +44,12 @@ function orderLoad(orderUrl: string, rate: () => number) {
     }
   };
   const workers = Array.from({ length: 4 }, loop);
-  return { stop: async () => ((stopped = true), await Promise.all(workers)) };
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(workers);
+    },
+  };
 }
 
 const isOrderAvailability = (a: { labels: Record<string, string> }, alertname: string) =>
