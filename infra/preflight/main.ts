@@ -87,7 +87,9 @@ export async function preflight(stack: string, outDir: string): Promise<Prefligh
     );
   }
   // Plain files for promtool and amtool: the rule groups of every PrometheusRule, and Alertmanager's config.
-  const ruleGroups = objects.filter((o) => o.kind === "PrometheusRule").flatMap((o) => (o.spec as { groups: unknown[] }).groups);
+  const ruleGroups = objects
+    .filter((o) => o.kind === "PrometheusRule")
+    .flatMap((o) => (o.spec as { groups: unknown[] }).groups);
   writeFileSync(path.join(outDir, "prometheus-rules.yaml"), stringify({ groups: ruleGroups }));
   const kps = charts.find((c) => c.inputs.chart === "kube-prometheus-stack");
   if (kps) writeFileSync(path.join(outDir, "alertmanager.yaml"), stringify(kps.inputs.values.alertmanager.config));
