@@ -5,7 +5,12 @@ import path from "node:path";
 import { z } from "zod";
 import { ConfigError, intVar, parseEnv } from "../lib/config";
 import { dependencyUrlEnv, LOCAL_BASE_PORT, localPorts, OTLP_HTTP_PORT, PATHS, SERVICE_NAMES } from "../lib/contract";
+import { alertmanagerConfig } from "../../infra/alerting/alertmanager";
+import { ruleGroupsFor } from "../../infra/alerting/rule-set";
+import { loadStackConfig } from "../../infra/config/stack-file";
+import { namespaces } from "../../infra/platform/naming";
 import { startLoad, summarize } from "./load";
+import { type MonitoringStack, monitoringToolsInstalled, startMonitoringStack } from "./monitoring-stack";
 
 const demoEnv = z.object({
   DEMO_BASE_PORT: intVar(1024, 65_000, LOCAL_BASE_PORT),
@@ -14,6 +19,10 @@ const demoEnv = z.object({
   /** Stop by itself after this many seconds (0: run until Ctrl-C). */
   DEMO_DURATION_S: intVar(0, 86_400, 0),
   DEMO_LOG_DIR: z.string().default(path.resolve(__dirname, "../../../out/demo")),
+  /** Where Prometheus and Alertmanager listen when they are installed; MONITORING=off skips them. */
+  DEMO_PROMETHEUS_PORT: intVar(1024, 65_535, 9090),
+  DEMO_ALERTMANAGER_PORT: intVar(1024, 65_535, 9093),
+  DEMO_MONITORING: z.enum(["auto", "off"], { error: "must be auto or off" }).default("auto"),
 });
 
 async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
@@ -70,6 +79,7 @@ async function main(): Promise<void> {
     stopping = true;
     load?.stop();
     process.stdout.write("\nstopping the services...\n");
+    await monitoring?.stop();
     await Promise.all(
       [...children.values()].map(
         (child) =>
@@ -88,6 +98,7 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   let load: ReturnType<typeof startLoad> | undefined;
+  let monitoring: MonitoringStack | undefined;
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
   for (const [name, child] of children) {
@@ -107,10 +118,37 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Prometheus and Alertmanager with the dev stack's generated rules and routes, when installed.
+  let monitoringLines = [
+    "Prometheus/Alertmanager: not installed (apt-get install prometheus prometheus-alertmanager).",
+  ];
+  if (env.DEMO_MONITORING === "auto" && monitoringToolsInstalled()) {
+    const dev = loadStackConfig("dev");
+    try {
+      monitoring = await startMonitoringStack({
+        targets: Object.fromEntries(SERVICE_NAMES.map((name) => [name, `127.0.0.1:${ports[name]}`])),
+        rules: ruleGroupsFor(dev, namespaces(dev)),
+        alertmanagerConfig: alertmanagerConfig({}),
+        ports: { prometheus: env.DEMO_PROMETHEUS_PORT, alertmanager: env.DEMO_ALERTMANAGER_PORT },
+        scrapeInterval: "5s",
+        environment: "local",
+      });
+      monitoringLines = [
+        `Prometheus:   ${monitoring.prometheusUrl}   (generated rules of the dev stack: SLOs, alerts, aggregates)`,
+        `Alertmanager: ${monitoring.alertmanagerUrl}   (generated routes; no webhooks configured)`,
+      ];
+    } catch (err) {
+      monitoringLines = [`Prometheus/Alertmanager did not start: ${(err as Error).message.split("\n")[0]}`];
+    }
+  } else if (env.DEMO_MONITORING === "off") {
+    monitoringLines = [];
+  }
+
   process.stdout.write(
     [
       "Demo services are up:",
       ...SERVICE_NAMES.map((name) => `  ${name.padEnd(8)} ${url(name)}   (metrics: ${url(name)}${PATHS.metrics})`),
+      ...monitoringLines,
       `Logs (JSON lines): ${env.DEMO_LOG_DIR}/<service>.log`,
       `Traces are exported to ${otlp} (set OTEL_EXPORTER_OTLP_ENDPOINT to point elsewhere).`,
       `Admin token for ${PATHS.adminFaults}: ${process.env.ADMIN_TOKEN ? "(from ADMIN_TOKEN)" : adminToken}`,

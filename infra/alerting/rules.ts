@@ -219,7 +219,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
         ),
         rule(
           a.storageNearlyFull,
-          `sum without (instance, pod) (prometheus_tsdb_storage_blocks_bytes) / ${retentionSizeBytes} > 0.9`,
+          `max without (instance, pod) (prometheus_tsdb_storage_blocks_bytes) / ${retentionSizeBytes} > 0.9`,
           "15m",
           "warning",
           "Prometheus storage is 90% of its retention size",

@@ -85,7 +85,6 @@ export const stackConfigSchema = z
       samplingPercentage: z.number().min(0).max(100).default(10),
       /** Bound of the in-memory store used when storage is not persistent. */
       maxTracesInMemory: int(1_000, 1_000_000).default(50_000),
-      collectorReplicas: int(1, 10).default(1),
     }),
     images: z.strictObject({
       /** Registry and path prefix; images are `<registry>/<service>-service:<tag>`. */

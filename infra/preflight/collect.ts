@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
-import { repoRoot } from "../charts/values-files";
+
+export { stackConfigFile } from "../config/stack-file";
 
 export const PROJECT = "observability-platform";
 export const HELM_CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
@@ -12,18 +10,6 @@ export interface CollectedResource {
   name: string;
   // biome-ignore lint/suspicious/noExplicitAny: resource inputs are arbitrary JSON
   inputs: Record<string, any>;
-}
-
-/** The `config:` map of `Pulumi.<stack>.yaml`, as Pulumi passes it to the program (objects as JSON). */
-export function stackConfigFile(stack: string): Record<string, string> {
-  const file = path.join(repoRoot(), `Pulumi.${stack}.yaml`);
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  return Object.fromEntries(
-    Object.entries(doc.config ?? {}).map(([key, value]) => [
-      key,
-      typeof value === "string" ? value : JSON.stringify(value),
-    ]),
-  );
 }
 
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";

@@ -1,3 +1,9 @@
+import {
+  type MonitoringStack,
+  startMonitoringStack,
+  startWebhookReceiver,
+  type WebhookCall,
+} from "../../apps/demo/monitoring-stack";
 import { alertmanagerConfig, type DEFAULT_TIMINGS, RECEIVERS } from "../../infra/alerting/alertmanager";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
@@ -5,12 +11,6 @@ import { parseStackConfig } from "../../infra/config/schema";
 import { namespaces } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
 import { waitFor } from "../support/http";
-import {
-  type MonitoringStack,
-  startMonitoringStack,
-  startWebhookReceiver,
-  type WebhookCall,
-} from "../support/monitoring-stack";
 import { type ServiceProcess, startAll, stopAll } from "../support/services";
 import { toolAvailable } from "../support/tools";
 

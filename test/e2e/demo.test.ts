@@ -5,6 +5,7 @@ import path from "node:path";
 import { localPorts } from "../../apps/lib/contract";
 import { freePort, waitFor } from "../support/http";
 import { ROOT } from "../support/services";
+import { toolAvailable } from "../support/tools";
 
 async function scrape(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
@@ -15,12 +16,16 @@ describe("npm run demo", () => {
     const base = (await freePort()) - 3; // a free neighbourhood is likely; the demo fails loudly if not
     const ports = localPorts(base);
     const logDir = mkdtempSync(path.join(os.tmpdir(), "demo-logs-"));
+    const [promPort, amPort] = [await freePort(), await freePort()];
+    const withMonitoring = toolAvailable("prometheus") && toolAvailable("prometheus-alertmanager");
     const demo = spawn(process.execPath, [path.join(ROOT, "dist/apps/demo/main.js")], {
       env: {
         PATH: process.env.PATH,
         DEMO_BASE_PORT: String(base),
         DEMO_RATE: "50",
         DEMO_LOG_DIR: logDir,
+        DEMO_PROMETHEUS_PORT: String(promPort),
+        DEMO_ALERTMANAGER_PORT: String(amPort),
         OTEL_SDK_DISABLED: "true",
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -42,11 +47,19 @@ describe("npm run demo", () => {
         return placed && refused ? true : undefined;
       });
       expect(await scrape(product)).toMatch(/http_route="\/products",http_response_status_code="200"\} [1-9]/);
+      const prometheus = `http://127.0.0.1:${promPort}`;
+      if (withMonitoring) {
+        expect(out).toContain(`Prometheus:   ${prometheus}`);
+        expect(out).toContain(`Alertmanager: http://127.0.0.1:${amPort}`);
+        const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as { data: { groups: unknown[] } };
+        expect(rules.data.groups.length).toBeGreaterThan(5);
+      }
 
       demo.kill("SIGINT");
       expect(await exited).toBe(0);
       await expect(fetch(`${order}/healthz`)).rejects.toThrow();
       await expect(fetch(`${product}/healthz`)).rejects.toThrow();
+      if (withMonitoring) await expect(fetch(`http://127.0.0.1:${promPort}/-/ready`)).rejects.toThrow();
     } finally {
       // a graceful stop even when an assertion failed, so no service process outlives the test
       if (demo.exitCode === null) {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import type { RuleGroup } from "../../infra/alerting/rules";
-import { freePort, waitFor } from "./http";
 
 export interface WebhookCall {
   receiver: string;
@@ -46,6 +45,36 @@ export async function startWebhookReceiver() {
   };
 }
 
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/** Whether Debian's prometheus and prometheus-alertmanager are installed. */
+export function monitoringToolsInstalled(): boolean {
+  return ["prometheus", "prometheus-alertmanager"].every(
+    (t) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0,
+  );
+}
+
 export interface MonitoringStack {
   prometheusUrl: string;
   alertmanagerUrl: string;
@@ -68,16 +97,26 @@ export async function startMonitoringStack(args: {
   targets: Record<string, string>;
   rules: RuleGroup[];
   alertmanagerConfig: Record<string, unknown>;
+  /** Fixed ports (the demo's); free ones by default. */
+  ports?: { prometheus: number; alertmanager: number };
+  scrapeInterval?: string;
+  environment?: string;
 }): Promise<MonitoringStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "monitoring-"));
-  const [promPort, amPort] = [await freePort(), await freePort()];
+  const promPort = args.ports?.prometheus ?? (await freePort());
+  const amPort = args.ports?.alertmanager ?? (await freePort());
+  const interval = args.scrapeInterval ?? "1s";
   const logs: string[] = [];
   writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups: args.rules }));
   writeFileSync(path.join(dir, "alertmanager.yaml"), stringify(args.alertmanagerConfig));
   writeFileSync(
     path.join(dir, "prometheus.yaml"),
     stringify({
-      global: { scrape_interval: "1s", evaluation_interval: "1s", external_labels: { environment: "e2e" } },
+      global: {
+        scrape_interval: interval,
+        evaluation_interval: interval,
+        external_labels: { environment: args.environment ?? "e2e" },
+      },
       rule_files: [path.join(dir, "rules.yaml")],
       alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
       scrape_configs: Object.entries(args.targets).map(([job, target]) => ({

@@ -1,0 +1,51 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { buildDashboards, type DashboardOptions } from "./dashboards";
+
+export interface DashboardsArgs {
+  environment: string;
+  /** The platform namespace (where Grafana runs; its sidecar watches every namespace). */
+  namespace: string;
+  labels: Record<string, string>;
+  /** SLO period for the time-to-exhaustion panel; default 30d. */
+  sloPeriod?: DashboardOptions["sloPeriod"];
+}
+
+/** Label the Grafana dashboard sidecar selects on (charts-values/kube-prometheus-stack.yaml). */
+export const DASHBOARD_SIDECAR_LABEL = { grafana_dashboard: "1" } as const;
+/** Annotation naming the Grafana folder (sidecar `folderAnnotation`, with `foldersFromFilesStructure`). */
+export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
+
+/** The Grafana folder of an environment's dashboards: the environment name, capitalised (`Prod`). */
+export function dashboardFolder(environment: string): string {
+  return environment.charAt(0).toUpperCase() + environment.slice(1);
+}
+
+/** The generated dashboards as ConfigMaps the Grafana sidecar loads, one per dashboard. */
+export class Dashboards extends pulumi.ComponentResource {
+  readonly configMaps: k8s.core.v1.ConfigMap[];
+  readonly uids: string[];
+
+  constructor(name: string, args: DashboardsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("observability-platform:dashboards:Dashboards", name, {}, opts);
+    const dashboards = buildDashboards(args.environment, { sloPeriod: args.sloPeriod });
+    this.uids = dashboards.map((d) => d.uid);
+    this.configMaps = dashboards.map(
+      (d) =>
+        new k8s.core.v1.ConfigMap(
+          `${name}-${d.uid}`,
+          {
+            metadata: {
+              name: `dashboard-${d.uid}`,
+              namespace: args.namespace,
+              labels: { ...args.labels, ...DASHBOARD_SIDECAR_LABEL },
+              annotations: { [DASHBOARD_FOLDER_ANNOTATION]: dashboardFolder(args.environment) },
+            },
+            data: { [`${d.uid}.json`]: JSON.stringify(d.json) },
+          },
+          { parent: this },
+        ),
+    );
+    this.registerOutputs({ uids: this.uids });
+  }
+}

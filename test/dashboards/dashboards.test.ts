@@ -1,0 +1,276 @@
+import { METRICS } from "../../apps/lib/contract";
+import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
+import {
+  buildDashboards,
+  DASHBOARD_KEYS,
+  DASHBOARD_VARIABLES,
+  dashboardPanels,
+  type GeneratedDashboard,
+  PLATFORM_METRICS,
+} from "../../infra/dashboards/dashboards";
+import { DASHBOARD_FOLDER_ANNOTATION, Dashboards } from "../../infra/dashboards/dashboards-component";
+import {
+  logqlProblems,
+  promqlMetricNames,
+  promqlProblems,
+  queryProblems,
+  substituteGrafanaVariables,
+} from "../../infra/dashboards/query-check";
+import { DATASOURCE_UIDS } from "../../infra/platform/naming";
+import { collectResources } from "../../infra/preflight/collect";
+
+const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+const built = Object.fromEntries(ENVIRONMENTS.map((e) => [e, buildDashboards(e)])) as Record<
+  (typeof ENVIRONMENTS)[number],
+  GeneratedDashboard[]
+>;
+const all = ENVIRONMENTS.flatMap((e) => built[e]);
+const prodQueries = built.prod.flatMap((d) => d.queries.map((q) => ({ ...q, dashboard: d.uid })));
+const promQueries = prodQueries.filter((q) => q.datasource === "prometheus");
+const lokiQueries = prodQueries.filter((q) => q.datasource === "loki");
+
+/** Non-row panels of a dashboard. */
+const panelsOf = (d: GeneratedDashboard) => dashboardPanels(d.json).filter((p) => p.type !== "row") as any[];
+
+describe("dashboard generation", () => {
+  test("five dashboards build for every environment, with panels and queries", () => {
+    for (const env of ENVIRONMENTS) {
+      expect(built[env]).toHaveLength(5);
+      for (const d of built[env]) {
+        expect(panelsOf(d).length).toBeGreaterThan(0);
+        expect(d.queries.length).toBeGreaterThan(0);
+        expect(JSON.parse(JSON.stringify(d.json))).toEqual(d.json);
+      }
+    }
+  });
+
+  test("uids are <environment>-<key>, unique across environments, at most 40 characters", () => {
+    for (const env of ENVIRONMENTS)
+      expect(built[env].map((d) => d.uid)).toEqual(DASHBOARD_KEYS.map((k) => `${env}-${k}`));
+    const uids = all.map((d) => d.uid);
+    expect(new Set(uids).size).toBe(uids.length);
+    for (const uid of uids) expect(uid.length).toBeLessThanOrEqual(40);
+    for (const d of all) expect(d.json.uid).toBe(d.uid);
+  });
+
+  test("uids, titles and JSON are stable: building twice gives the same result", () => {
+    expect(buildDashboards("prod")).toEqual(built.prod);
+  });
+
+  test("every dashboard is tagged with the project, its environment and its key, and titled with the environment", () => {
+    for (const env of ENVIRONMENTS) {
+      built[env].forEach((d, i) => {
+        expect(d.json.tags).toEqual(expect.arrayContaining(["observability-platform", env, DASHBOARD_KEYS[i]]));
+        expect(d.title).toContain(env);
+      });
+    }
+  });
+
+  test("every dashboard has the hidden constant environment variable and the multi-value service variable", () => {
+    for (const env of ENVIRONMENTS) {
+      for (const d of built[env]) {
+        const vars = ((d.json.templating as any)?.list ?? []) as any[];
+        const environment = vars.find((v) => v.name === DASHBOARD_VARIABLES.environment);
+        expect(environment).toMatchObject({ type: "constant", query: env });
+        const service = vars.find((v) => v.name === DASHBOARD_VARIABLES.service);
+        expect(service).toMatchObject({
+          type: "query",
+          multi: true,
+          includeAll: true,
+          query: `label_values(${AGGREGATE_RECORDS.requestRate}, service_name)`,
+          datasource: { uid: DATASOURCE_UIDS.prometheus },
+        });
+      }
+    }
+  });
+
+  test("panel ids are unique within each dashboard (rows included)", () => {
+    for (const d of all) {
+      const ids = dashboardPanels(d.json).map((p: any) => p.id);
+      expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
+  test("every panel has a title, a description and a unit", () => {
+    for (const d of all) {
+      for (const p of panelsOf(d)) {
+        expect(p.title).toMatch(/\S/);
+        expect(p.description).toMatch(/\S/);
+        expect(p.fieldConfig?.defaults?.unit).toMatch(/\S/);
+      }
+    }
+  });
+
+  test("every panel and every target points at a datasource uid from DATASOURCE_UIDS", () => {
+    const known = Object.values(DATASOURCE_UIDS) as string[];
+    for (const d of all) {
+      for (const p of panelsOf(d)) {
+        expect(known).toContain(p.datasource?.uid);
+        expect(p.targets?.length).toBeGreaterThan(0);
+        for (const t of p.targets) {
+          expect(known).toContain(t.datasource?.uid);
+          expect(t.datasource.uid).toBe(p.datasource.uid);
+        }
+      }
+    }
+  });
+
+  test("queries list every target of the JSON, Prometheus and Loki alike", () => {
+    for (const d of all) {
+      const targets = panelsOf(d).flatMap((p) => p.targets);
+      expect(d.queries).toHaveLength(targets.length);
+    }
+    expect(lokiQueries.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("query validation", () => {
+  test.each(promQueries.map((q) => [q.dashboard, q.panel, q.expr]))(
+    "PromQL parses after variable substitution: %s / %s",
+    (_d, _p, expr) => {
+      expect(promqlProblems(substituteGrafanaVariables(expr))).toEqual([]);
+    },
+  );
+
+  test.each(lokiQueries.map((q) => [q.dashboard, q.panel, q.expr]))(
+    "LogQL parses after variable substitution: %s / %s",
+    (_d, _p, expr) => {
+      expect(logqlProblems(substituteGrafanaVariables(expr))).toEqual([]);
+    },
+  );
+
+  test("raw rate queries use $__rate_interval, never a fixed range", () => {
+    const raw = promQueries.filter((q) => /\brate\(/.test(q.expr));
+    expect(raw.length).toBeGreaterThan(0);
+    for (const q of raw) expect(q.expr).not.toMatch(/\[\d+[smhdw]\]/);
+    for (const q of raw) expect(q.expr).toContain("[$__rate_interval]");
+  });
+
+  test("the checks can fail: broken PromQL and LogQL are reported", () => {
+    expect(
+      promqlProblems('sum(rate(http_server_request_duration_seconds_count{service_name="order"}[5m])'),
+    ).not.toEqual([]);
+    expect(promqlProblems("rate(up[5m]) +")).not.toEqual([]);
+    expect(promqlProblems("")).not.toEqual([]);
+    expect(logqlProblems('{service_name=~"order"} | json | level=~')).not.toEqual([]);
+    expect(logqlProblems('service_name="order" | json')).not.toEqual([]);
+    // an unsubstituted Grafana variable is not valid PromQL, so forgetting substitution is caught too
+    expect(promqlProblems("rate(up[$__rate_interval])")).not.toEqual([]);
+    expect(queryProblems({ datasource: "prometheus", expr: "rate(up[$__rate_interval])" })).toEqual([]);
+    expect(queryProblems({ datasource: "loki", expr: '{service_name=~"$service"} |= "x"' })).toEqual([]);
+  });
+
+  test("substituteGrafanaVariables replaces every Grafana syntax and keeps unknown variables for the parser", () => {
+    expect(substituteGrafanaVariables('rate(x{a=~"$service"}[$__rate_interval])')).toBe(
+      'rate(x{a=~"order|product|user"}[1m])',
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${var} syntax, not a template literal
+    expect(substituteGrafanaVariables('x{a=~"${service}",b="${environment:raw}",c=~"[[slo]]"}[$__range]')).toBe(
+      'x{a=~"order|product|user",b="dev",c=~"availability|latency"}[6h]',
+    );
+    expect(substituteGrafanaVariables("x[$__interval] offset $__auto")).toBe("x[30s] offset 1m");
+    expect(substituteGrafanaVariables('x{a="$service"}', { service: 'a"b\\c' })).toBe('x{a="a\\"b\\\\c"}');
+    expect(substituteGrafanaVariables("x[$nope]")).toBe("x[$nope]");
+  });
+
+  test("promqlMetricNames finds names in selectors only (not labels, functions or grouping)", () => {
+    expect(
+      promqlMetricNames(
+        'sum by (le) (rate(a_bucket{x="1"}[5m])) / on(slo) b:rec:ratio + {__name__="c"} - count({"d.e", f="g"}) > bool up',
+      ),
+    ).toEqual(["a_bucket", "b:rec:ratio", "c", "d.e", "up"]);
+  });
+
+  test("every metric in a PromQL query is a recording rule, a contract metric, or an allow-listed platform metric", () => {
+    const records = new Set<string>([
+      AGGREGATE_RECORDS.requestRate,
+      AGGREGATE_RECORDS.errorRatio,
+      AGGREGATE_RECORDS.routeRequestRate,
+      AGGREGATE_RECORDS.routeErrorRate,
+      ...(["p50", "p90", "p99"] as const).map(AGGREGATE_RECORDS.latencyQuantile),
+      ...[...SLI_WINDOWS, "28d" as const, "30d" as const].map(SLO_RECORDS.errorRatio),
+      SLO_RECORDS.objective,
+      SLO_RECORDS.budgetRemaining,
+      SLO_RECORDS.currentBurnRate,
+      SLO_RECORDS.burnRate1h,
+    ]);
+    const contract = new Set<string>(
+      Object.values(METRICS).flatMap((name) => [name, `${name}_bucket`, `${name}_count`, `${name}_sum`]),
+    );
+    const platform = new Set<string>(PLATFORM_METRICS);
+    const used = new Set<string>();
+    const unknown: string[] = [];
+    for (const q of promQueries) {
+      const names = promqlMetricNames(substituteGrafanaVariables(q.expr));
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) {
+        used.add(name);
+        if (!records.has(name) && !contract.has(name) && !platform.has(name)) unknown.push(`${q.panel}: ${name}`);
+      }
+    }
+    expect(unknown).toEqual([]);
+    // and the allow-list holds nothing the dashboards do not use
+    expect(PLATFORM_METRICS.filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  test("the overview reads only recording rules and runtime metrics; exemplar panels read the raw buckets", () => {
+    const latency = built.prod.find((d) => d.uid === "prod-latency");
+    const exemplarTargets = panelsOf(latency as GeneratedDashboard)
+      .flatMap((p) => p.targets)
+      .filter((t: any) => t.exemplar === true);
+    expect(exemplarTargets.length).toBeGreaterThan(0);
+    for (const t of exemplarTargets) expect(t.expr).toContain(`${METRICS.serverDuration}_bucket`);
+    const heatmap = panelsOf(latency as GeneratedDashboard).find((p) => p.type === "heatmap");
+    expect(heatmap?.targets[0]).toMatchObject({ format: "heatmap" });
+    expect(heatmap?.targets[0].expr).toContain(`${METRICS.serverDuration}_bucket`);
+
+    const overview = built.prod.find((d) => d.uid === "prod-service-overview") as GeneratedDashboard;
+    const runtime = ["nodejs_eventloop_lag_p99_seconds", "process_cpu_seconds_total", "process_resident_memory_bytes"];
+    const cheap = new Set<string>([
+      ...Object.values(AGGREGATE_RECORDS).filter((r) => typeof r === "string"),
+      ...runtime,
+    ]);
+    for (const p of ["p50", "p90", "p99"] as const) cheap.add(AGGREGATE_RECORDS.latencyQuantile(p));
+    const names = overview.queries.flatMap((q) => promqlMetricNames(substituteGrafanaVariables(q.expr)));
+    expect(names.filter((n) => !cheap.has(n))).toEqual([]);
+    for (const name of runtime) expect(names).toContain(name);
+  });
+
+  test("the SLO dashboard shows burn rates for every SLI window and documents the time-to-exhaustion formula", () => {
+    const sloDashboard = built.prod.find((d) => d.uid === "prod-slo") as GeneratedDashboard;
+    const burn = sloDashboard.queries.filter((q) => q.panel === "Burn rate per window");
+    expect(burn.map((q) => q.expr.match(/ratio_rate(\w+)\{/)?.[1])).toEqual([...SLI_WINDOWS]);
+    const exhaustion = panelsOf(sloDashboard).find((p) => p.title === "Time to budget exhaustion");
+    expect(exhaustion.description).toMatch(/× 720 h \//);
+    expect(buildDashboards("prod", { sloPeriod: "28d" }).find((d) => d.uid === "prod-slo")?.queries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ expr: expect.stringContaining("* 672 /") })]),
+    );
+    expect(sloDashboard.queries.some((q) => q.expr.startsWith('ALERTS{alertstate="firing"'))).toBe(true);
+  });
+});
+
+describe("Dashboards component", () => {
+  test("creates one labelled, folder-annotated ConfigMap per dashboard with its JSON under <uid>.json", async () => {
+    const labels = { "app.kubernetes.io/part-of": "observability-platform", environment: "staging" };
+    const { resources } = await collectResources("staging", {}, () => {
+      new Dashboards("dashboards", { environment: "staging", namespace: "obs-staging-platform", labels });
+      return {};
+    });
+    expect(resources.filter((r) => r.type === "observability-platform:dashboards:Dashboards")).toHaveLength(1);
+    const configMaps = resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap");
+    expect(configMaps).toHaveLength(5);
+    const uids = built.staging.map((d) => d.uid);
+    expect(configMaps.map((c) => c.name)).toEqual(uids.map((uid) => `dashboards-${uid}`));
+    configMaps.forEach((c, i) => {
+      const uid = uids[i] as string;
+      expect(c.inputs.metadata.namespace).toBe("obs-staging-platform");
+      expect(c.inputs.metadata.labels).toEqual({ ...labels, grafana_dashboard: "1" });
+      expect(c.inputs.metadata.annotations).toEqual({ [DASHBOARD_FOLDER_ANNOTATION]: "Staging" });
+      expect(Object.keys(c.inputs.data)).toEqual([`${uid}.json`]);
+      const json = JSON.parse(c.inputs.data[`${uid}.json`]);
+      expect(json.uid).toBe(uid);
+      expect(json).toEqual(built.staging[i]?.json);
+    });
+  });
+});
