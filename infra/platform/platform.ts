@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../apps/lib/contract";
 import type { AlertReceivers } from "../alerting/alertmanager";
 import type { StackConfig } from "../config/schema";
+import { Dashboards } from "../dashboards/dashboards-component";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
 import { Microservice } from "../services/microservice";
@@ -76,6 +77,16 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     this.monitoring = new Monitoring(
       `${name}-monitoring`,
       { config, namespaces: ns, labels: labelsFor("monitoring"), alertReceivers: args.alertReceivers },
+      afterNamespaces,
+    );
+    new Dashboards(
+      `${name}-dashboards`,
+      {
+        environment: config.environment,
+        namespace: ns.platform,
+        labels: labelsFor("dashboards"),
+        sloPeriod: config.slo.period,
+      },
       afterNamespaces,
     );
     this.logging = new Logging(

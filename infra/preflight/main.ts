@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
+import { evaluatePolicies, loadPolicyConfig } from "../../policies/harness";
 import { repoRoot } from "../charts/values-files";
 import { StackConfigError } from "../config/schema";
 import {
@@ -23,6 +24,8 @@ const STACKS = ["dev", "staging", "prod"];
 export interface PreflightReport {
   resources: CollectedResource[];
   errors: string[];
+  /** Advisory policy violations: printed, not failing. */
+  warnings: string[];
   summary: string[];
 }
 
@@ -34,6 +37,15 @@ function componentOf(name: string): string {
 export async function preflight(stack: string, outDir: string): Promise<PreflightReport> {
   const { resources } = await collectResources(stack, stackConfigFile(stack), () => require("../index"));
   const errors: string[] = [];
+  const warnings: string[] = [];
+  // The policy pack, with this environment's bounds, through the same harness the policy tests use.
+  for (const v of await evaluatePolicies(
+    resources,
+    loadPolicyConfig(stack as Parameters<typeof loadPolicyConfig>[0]),
+  )) {
+    const line = `policy ${v.policy} (${v.level}): ${v.resource}: ${v.message}`;
+    (v.level === "advisory" ? warnings : errors).push(line);
+  }
   const objects: Record<string, unknown>[] = [];
   const charts: CollectedResource[] = [];
   const others: CollectedResource[] = [];
@@ -108,7 +120,7 @@ export async function preflight(stack: string, outDir: string): Promise<Prefligh
     ([component, types]) =>
       `  ${component.padEnd(12)} ${[...types].map(([type, n]) => `${type.replace(/^kubernetes:|^observability-platform:/, "")}×${n}`).join(", ")}`,
   );
-  return { resources, errors, summary };
+  return { resources, errors, warnings, summary };
 }
 
 async function main(): Promise<number> {
@@ -130,6 +142,7 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`preflight ${stack}: ${report.resources.length} resources\n${report.summary.join("\n")}\n`);
   process.stdout.write(`rendered objects and chart values: ${path.relative(process.cwd(), outDir) || "."}\n`);
+  for (const w of report.warnings) process.stdout.write(`  advisory: ${w}\n`);
   if (report.errors.length > 0) {
     process.stderr.write(
       `preflight ${stack}: ${report.errors.length} problem(s)\n${report.errors.map((e) => `  - ${e}`).join("\n")}\n`,

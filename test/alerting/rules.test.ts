@@ -5,30 +5,19 @@ import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES, alertNames, RUNBOOK_BASE_URL } from "../../infra/alerting/rules";
 import { BURN_RATE_ALERTS, burnFactor } from "../../infra/alerting/slos";
 import { parseStackConfig } from "../../infra/config/schema";
+import { promqlProblems } from "../../infra/dashboards/query-check";
 import { namespaces } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
 import { ROOT } from "../support/services";
 
-// The package's types are ESM-only under node16 resolution; its CommonJS build is what require loads.
-const { parser } = require("@prometheus-io/lezer-promql") as typeof import("@prometheus-io/lezer-promql", {
-  with: { "resolution-mode": "import" },
-});
-
-const configOf = (stack: string) => parseStackConfig(JSON.parse(stackConfigFile(stack)["observability-platform:platform"] as string));
+const configOf = (stack: string) =>
+  parseStackConfig(JSON.parse(stackConfigFile(stack)["observability-platform:platform"] as string));
 const groupsOf = (stack: string) => {
   const config = configOf(stack);
   return ruleGroupsFor(config, namespaces(config));
 };
 
-function promqlErrors(expr: string): string[] {
-  const errors: string[] = [];
-  parser.parse(expr).iterate({
-    enter: (node) => {
-      if (node.type.isError) errors.push(`${node.from}: ${expr.slice(Math.max(0, node.from - 10), node.to + 10)}`);
-    },
-  });
-  return errors;
-}
+const promqlErrors = promqlProblems;
 
 describe("generated rules", () => {
   test("burn factors are the SRE Workbook's for 30 days, scaled by budget share for 28 days", () => {
@@ -37,7 +26,9 @@ describe("generated rules", () => {
   });
 
   test.each(["dev", "staging", "prod"])("%s: every expression parses as PromQL", (stack) => {
-    const problems = groupsOf(stack).flatMap((g) => g.rules.flatMap((r) => promqlErrors(r.expr).map((e) => `${r.record ?? r.alert}: ${e}`)));
+    const problems = groupsOf(stack).flatMap((g) =>
+      g.rules.flatMap((r) => promqlErrors(r.expr).map((e) => `${r.record ?? r.alert}: ${e}`)),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -46,7 +37,9 @@ describe("generated rules", () => {
   });
 
   test("burn-rate alerts have no for:, and carry severity, service, slo and the windows", () => {
-    const burn = groupsOf("prod").flatMap((g) => g.rules).filter((r) => r.alert === ALERT_NAMES.fastBurn || r.alert === ALERT_NAMES.slowBurn);
+    const burn = groupsOf("prod")
+      .flatMap((g) => g.rules)
+      .filter((r) => r.alert === ALERT_NAMES.fastBurn || r.alert === ALERT_NAMES.slowBurn);
     expect(burn).toHaveLength(3 * 2 * 4);
     for (const r of burn) {
       expect(r.for).toBeUndefined();
@@ -55,9 +48,14 @@ describe("generated rules", () => {
   });
 
   test("every alert has severity, summary, description and a runbook_url whose runbook exists with the four sections", () => {
-    const rules = groupsOf("prod").flatMap((g) => g.rules).filter((r) => r.alert);
+    const rules = groupsOf("prod")
+      .flatMap((g) => g.rules)
+      .filter((r) => r.alert);
     for (const r of rules) {
-      expect([r.alert, r.labels?.severity]).toEqual([r.alert, expect.stringMatching(/^(page|ticket|critical|warning|none)$/)]);
+      expect([r.alert, r.labels?.severity]).toEqual([
+        r.alert,
+        expect.stringMatching(/^(page|ticket|critical|warning|none)$/),
+      ]);
       expect(r.annotations?.summary).toEqual(expect.any(String));
       expect(r.annotations?.description).toEqual(expect.any(String));
       expect(r.annotations?.runbook_url).toBe(`${RUNBOOK_BASE_URL}${r.alert}.md`);
@@ -71,13 +69,17 @@ describe("generated rules", () => {
   });
 
   test("the latency SLO threshold is a bucket the services export", () => {
-    const expr = groupsOf("prod").flatMap((g) => g.rules).find((r) => r.record === "slo:sli_error:ratio_rate5m" && r.labels?.slo === "latency")?.expr;
+    const expr = groupsOf("prod")
+      .flatMap((g) => g.rules)
+      .find((r) => r.record === "slo:sli_error:ratio_rate5m" && r.labels?.slo === "latency")?.expr;
     const le = /le="([\d.]+)"/.exec(expr ?? "")?.[1];
     expect((HTTP_DURATION_BUCKETS as readonly number[]).includes(Number(le))).toBe(true);
   });
 
   test("every SLO and aggregate record name is unique per label set", () => {
-    const keys = groupsOf("prod").flatMap((g) => g.rules.filter((r) => r.record).map((r) => `${r.record}${JSON.stringify(r.labels ?? {})}`));
+    const keys = groupsOf("prod").flatMap((g) =>
+      g.rules.filter((r) => r.record).map((r) => `${r.record}${JSON.stringify(r.labels ?? {})}`),
+    );
     expect(new Set(keys).size).toBe(keys.length);
   });
 });

@@ -1,0 +1,23 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { containersOf, kindOf, podSpecOf } from "../lib/kubernetes";
+
+/** Requests let the scheduler place pods, a memory limit contains leaks, probes let Kubernetes heal. */
+export const containerResources: ResourceValidationPolicy = {
+  name: "container-resources-and-probes",
+  description:
+    "Containers set resource requests and a memory limit; long-running containers have liveness and readiness probes.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const pod = podSpecOf(args.type, args.props);
+    if (!pod) return args.notApplicable("not a workload");
+    // Jobs run to completion: probes do not apply to them.
+    const longRunning = !["Job", "CronJob"].includes(kindOf(args.type));
+    for (const { name, init, spec } of containersOf(pod)) {
+      const { requests, limits } = spec.resources ?? {};
+      if (!requests?.cpu && !requests?.memory) report(`container ${name}: no resource requests`);
+      if (!limits?.memory) report(`container ${name}: no memory limit`);
+      if (longRunning && !init && !spec.livenessProbe) report(`container ${name}: no livenessProbe`);
+      if (longRunning && !init && !spec.readinessProbe) report(`container ${name}: no readinessProbe`);
+    }
+  },
+};
