@@ -8,6 +8,8 @@ import { alertmanagerConfig, type DEFAULT_TIMINGS, RECEIVERS } from "../../infra
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { parseStackConfig } from "../../infra/config/schema";
+import { buildDashboards } from "../../infra/dashboards/dashboards";
+import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { namespaces } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
 import { waitFor } from "../support/http";
@@ -26,17 +28,27 @@ const FAST = {
   heartbeat: { group_wait: "1s", group_interval: "5s", repeat_interval: "10s" },
 } satisfies typeof DEFAULT_TIMINGS;
 
-/** Steady order traffic at `rate` per second until stop(). */
-function orderLoad(orderUrl: string, rate: () => number) {
+/** Steady order traffic at `rate` per second until stop(); one request in ten is a read or a bad request. */
+function orderLoad(urls: { order: string; product: string; user: string }, rate: () => number) {
   let stopped = false;
+  let n = 0;
+  const post = (url: string, body: unknown) =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const others = [
+    () => fetch(`${urls.product}/products`),
+    () => fetch(`${urls.user}/users/u-1002`),
+    () => post(`${urls.order}/orders`, { userId: "u-1001", items: [] }),
+    () => fetch(`${urls.product}/products/p-unknown`),
+  ];
   const loop = async () => {
     while (!stopped) {
       const started = Date.now();
-      await fetch(`${orderUrl}/orders`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ userId: "u-1001", items: [{ productId: "p-1001", quantity: 1 }] }),
-      }).then(
+      n += 1;
+      const call =
+        n % 10 === 0
+          ? (others[(n / 10) % others.length] as () => Promise<Response>)()
+          : post(`${urls.order}/orders`, { userId: "u-1001", items: [{ productId: "p-1001", quantity: 1 }] });
+      await call.then(
         (r) => r.arrayBuffer(),
         () => undefined,
       );
@@ -81,7 +93,7 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
         FAST,
       ),
     });
-    load = orderLoad(services.order.url, () => rate);
+    load = orderLoad({ order: services.order.url, product: services.product.url, user: services.user.url }, () => rate);
   }, 60_000);
 
   afterAll(async () => {
@@ -181,6 +193,20 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
           c.body.alerts.some((a) => isOrderAvailability(a, ALERT_NAMES.slowBurn)),
         ),
       ).toEqual([]);
+
+      // While the fault is on, every panel has something to show: each PromQL query of the service
+      // dashboards returns data (platform-health reads Prometheus/Loki/collector metrics absent here; Loki queries need Loki).
+      const empty: string[] = [];
+      let checked = 0;
+      for (const d of buildDashboards("e2e").filter((d) => !d.uid.endsWith("platform-health"))) {
+        for (const q of d.queries.filter((q) => q.datasource === "prometheus")) {
+          const expr = substituteGrafanaVariables(q.expr, { service: ".+", slo: ".+", environment: "e2e" });
+          checked += 1;
+          if ((await stack.query(expr)).length === 0) empty.push(`${d.uid} / ${q.panel}: ${q.expr}`);
+        }
+      }
+      expect(checked).toBeGreaterThan(30);
+      expect(empty).toEqual([]);
 
       // Clear the fault; more healthy traffic dilutes the short window faster.
       const cleared = await fetch(`${services.product.url}/admin/faults`, {
