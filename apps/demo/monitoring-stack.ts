@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import type { RuleGroup } from "../../infra/alerting/rules";
+import { freePort, waitFor } from "./net";
 
 export interface WebhookCall {
   receiver: string;
@@ -43,29 +44,6 @@ export async function startWebhookReceiver() {
         server.close(() => resolve());
       }),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }
 
 /** Whether Debian's prometheus and prometheus-alertmanager are installed. */

@@ -2,6 +2,8 @@ import type { Server } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import type { Express } from "express";
 
+export { freePort, waitFor } from "../../apps/demo/net";
+
 export interface Running {
   url: string;
   port: number;
@@ -22,17 +24,6 @@ export function serve(app: Express, port = 0): Promise<Running> {
             server.close(() => done());
           }),
       });
-    });
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
     });
   });
 }
@@ -88,19 +79,4 @@ export function blackHole(): Promise<Running & { sockets: Set<net.Socket> }> {
       });
     });
   });
-}
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
 }
