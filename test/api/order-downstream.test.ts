@@ -48,6 +48,16 @@ describe("order when a dependency is down, hung or failing", () => {
     cleanup.push(() => order.close());
     return order;
   }
+  /** Order with a real user service and a product that accepts connections but never answers. */
+  async function orderWithHungProduct(): Promise<InProcess> {
+    const user = await startInProcess("user");
+    const hole = await blackHole();
+    cleanup.push(
+      () => user.close(),
+      () => hole.close(),
+    );
+    return orderWith(user.url, hole.url);
+  }
   const anOrder = { userId: "u-1001", items: [{ productId: "p-1001", quantity: 1 }] };
 
   test("user down: 503 naming user, readiness false, and both recover when user returns", async () => {
@@ -72,13 +82,7 @@ describe("order when a dependency is down, hung or failing", () => {
   });
 
   test("product hung: 504 naming product, answered within the deadline budget instead of hanging", async () => {
-    const user = await startInProcess("user");
-    const hole = await blackHole();
-    cleanup.push(
-      () => user.close(),
-      () => hole.close(),
-    );
-    const order = await orderWith(user.url, hole.url);
+    const order = await orderWithHungProduct();
     const started = Date.now();
     const answer = await call(`${order.url}/orders`, { body: anOrder });
     const elapsed = Date.now() - started;
@@ -132,13 +136,7 @@ describe("order when a dependency is down, hung or failing", () => {
   });
 
   test("failures are counted by dependency and kind, and client calls are timed per peer", async () => {
-    const user = await startInProcess("user");
-    const hole = await blackHole();
-    cleanup.push(
-      () => user.close(),
-      () => hole.close(),
-    );
-    const order = await orderWith(user.url, hole.url);
+    const order = await orderWithHungProduct();
     await call(`${order.url}/orders`, { body: anOrder });
     const text = (await call(`${order.url}/metrics`)).body as string;
     expect(text).toMatch(/^order_failures_total\{reason="product_timeout",service_name="order"\} 1$/m);
