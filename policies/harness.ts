@@ -33,6 +33,8 @@ export interface Violation {
 export interface HarnessResource {
   type: string;
   name: string;
+  /** The parent's type when it is a chart: a preview's URN then reads `…::<chart type>$<type>::<name>`. */
+  parentType?: string;
   // biome-ignore lint/suspicious/noExplicitAny: resource inputs are arbitrary JSON
   inputs: Record<string, any>;
 }
@@ -97,7 +99,7 @@ export async function evaluatePolicies(
   const violations: Violation[] = [];
   const tags: ReadonlyMap<string, string> = new Map(Object.entries(stackTags));
   const urnOf = (r: HarnessResource) =>
-    `urn:pulumi:${environmentOf(config)}::observability-platform::${r.type}::${r.name}`;
+    `urn:pulumi:${environmentOf(config)}::observability-platform::${r.parentType ? `${r.parentType}$` : ""}${r.type}::${r.name}`;
   const byUrn = new Map(resources.map((r) => [urnOf(r), `${r.type}::${r.name}`]));
 
   for (const policy of pack) {

@@ -25,3 +25,6 @@ export const CHARTS = {
 export const GRAFANA_SUBCHART = { chart: "grafana", version: "12.11.1" } as const;
 
 export type ChartKey = keyof typeof CHARTS;
+
+/** The Kubernetes version charts are rendered for (Capabilities.KubeVersion): the supported clusters'. */
+export const KUBERNETES_VERSION = "1.33.0";

@@ -1,9 +1,20 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { evaluatePolicies, loadPolicyConfig } from "../../policies/harness";
+import { evaluatePolicies, type HarnessResource, loadPolicyConfig } from "../../policies/harness";
 import { repoRoot } from "../charts/values-files";
 import { StackConfigError } from "../config/schema";
+import { loadStackConfig } from "../config/stack-file";
+import { namespaces, RELEASES } from "../platform/naming";
+import {
+  type ChartSpec,
+  chartSourcesDir,
+  type RenderedChart,
+  type RenderedObject,
+  renderChart,
+} from "../render/render";
+import { runChecks } from "./checks";
+import { describe, providedObjects } from "./checks/objects";
 import {
   asKubernetesObject,
   type CollectedResource,
@@ -23,6 +34,10 @@ const STACKS = ["dev", "staging", "prod"];
 
 export interface PreflightReport {
   resources: CollectedResource[];
+  /** Every chart rendered with real Helm (empty when chart sources are absent: see `renderSkipped`). */
+  rendered: RenderedChart[];
+  /** Why rendering was skipped, when it was. */
+  renderSkipped?: string;
   errors: string[];
   /** Advisory policy violations: printed, not failing. */
   warnings: string[];
@@ -34,19 +49,27 @@ function componentOf(name: string): string {
   return name.split("-")[2] ?? "platform";
 }
 
-export async function preflight(stack: string, outDir: string): Promise<PreflightReport> {
+/** The chart inputs the program gave a helm.v4.Chart resource. */
+export function chartSpecOf(resource: CollectedResource): ChartSpec {
+  const i = resource.inputs;
+  return { release: i.name, namespace: i.namespace, chart: i.chart, version: i.version, values: i.values ?? {} };
+}
+
+export interface PreflightOptions {
+  /** Folder with the pinned charts' sources; default chartSourcesDir(). */
+  chartSources?: string;
+}
+
+export async function preflight(
+  stack: string,
+  outDir: string,
+  options: PreflightOptions = {},
+): Promise<PreflightReport> {
   const { resources } = await collectResources(stack, stackConfigFile(stack), () => require("../index"));
+  const config = loadStackConfig(stack);
   const errors: string[] = [];
   const warnings: string[] = [];
-  // The policy pack, with this environment's bounds, through the same harness the policy tests use.
-  for (const v of await evaluatePolicies(
-    resources,
-    loadPolicyConfig(stack as Parameters<typeof loadPolicyConfig>[0]),
-  )) {
-    const line = `policy ${v.policy} (${v.level}): ${v.resource}: ${v.message}`;
-    (v.level === "advisory" ? warnings : errors).push(line);
-  }
-  const objects: Record<string, unknown>[] = [];
+  const programObjects: RenderedObject[] = [];
   const charts: CollectedResource[] = [];
   const others: CollectedResource[] = [];
   const seen = new Set<string>();
@@ -60,46 +83,92 @@ export async function preflight(stack: string, outDir: string): Promise<Prefligh
       continue;
     }
     const object = asKubernetesObject(resource);
-    if (!object) {
-      others.push(resource);
-      continue;
+    if (object) programObjects.push({ object: object as RenderedObject["object"], origin: "program" });
+    else others.push(resource);
+  }
+
+  // Every chart with real Helm, in parallel: the objects helm.v4.Chart would create.
+  const sources = options.chartSources ?? chartSourcesDir(repoRoot());
+  let rendered: RenderedChart[] = [];
+  let renderSkipped: string | undefined;
+  if (!sources) {
+    renderSkipped = "no chart sources (set CHART_SOURCES_DIR): charts were NOT rendered or checked";
+  } else {
+    const results = await Promise.allSettled(charts.map((c) => renderChart(chartSpecOf(c), sources)));
+    for (const r of results) {
+      if (r.status === "fulfilled") rendered.push(r.value);
+      else errors.push(`render: ${(r.reason as Error).message ?? String(r.reason)}`);
     }
-    objects.push(object);
-    const verdict = await validateKubernetesObject(object as KubernetesObject);
-    const where = `${object.kind} ${(object.metadata as { namespace?: string })?.namespace ?? ""}/${(object.metadata as { name?: string })?.name ?? resource.name}`;
-    if (verdict.status === "invalid") errors.push(...verdict.errors.map((e) => `${where}: ${e}`));
+    rendered = rendered.sort((x, y) => x.spec.release.localeCompare(y.spec.release));
+    for (const chart of rendered.filter((c) => c.missingSubcharts.length > 0)) {
+      warnings.push(
+        `render ${chart.spec.release}: sub-chart(s) ${chart.missingSubcharts.join(", ")} enabled but absent from the chart sources: rendered without them, their objects are NOT checked`,
+      );
+    }
+  }
+  const chartResourceOf = new Map(charts.map((c) => [c.inputs.name as string, c.name]));
+  const renderedObjects = rendered.flatMap((c) => c.objects);
+  const all = [...programObjects, ...renderedObjects];
+  // What the cluster and named controllers provide: referenced by the checks, not deployed by us.
+  const provided = providedObjects(namespaces(config).platform, `${RELEASES.monitoring}-kubelet`);
+
+  // Schemas of every object, program-made and chart-made.
+  for (const r of all) {
+    const verdict = await validateKubernetesObject(r.object as KubernetesObject);
+    const where = describe(r);
+    if (verdict.status === "invalid") errors.push(...verdict.errors.map((e) => `schema: ${where}: ${e}`));
     if (verdict.status === "no-schema")
-      errors.push(`${where}: no schema to validate ${object.apiVersion}/${object.kind}`);
+      errors.push(`schema: ${where}: no schema to validate ${r.object.apiVersion}/${r.object.kind}`);
   }
 
   // Objects in the same namespace and kind must not share a name.
   const names = new Set<string>();
-  for (const o of objects) {
-    const m = o.metadata as { name?: string; namespace?: string };
-    const id = `${o.kind}/${m.namespace ?? ""}/${m.name}`;
-    if (names.has(id)) errors.push(`two objects would be ${id}`);
+  for (const r of all) {
+    const id = `${r.object.kind}/${r.object.metadata.namespace ?? ""}/${r.object.metadata.name}`;
+    if (names.has(id)) errors.push(`two objects would be ${id} (${describe(r)})`);
     names.add(id);
+  }
+
+  // Wiring checks on the union, as the cluster would hold it.
+  for (const f of runChecks([...all, ...provided], {
+    config,
+    partial: renderSkipped !== undefined || warnings.length > 0,
+  })) {
+    errors.push(`${f.check}: ${f.object}: ${f.message}`);
+  }
+
+  // The policy pack, with this environment's bounds, through the same harness the policy tests use: on the
+  // program's resources and on every chart-made object, as a real preview sees them (children of the chart).
+  const renderedResources = rendered.flatMap((c) =>
+    c.objects.map((r) => renderedResource(r, chartResourceOf.get(c.spec.release) ?? c.spec.release)),
+  );
+  for (const v of await evaluatePolicies(
+    [...resources, ...renderedResources],
+    loadPolicyConfig(stack as Parameters<typeof loadPolicyConfig>[0]),
+  )) {
+    const line = `policy ${v.policy} (${v.level}): ${v.resource}: ${v.message}`;
+    (v.level === "advisory" ? warnings : errors).push(line);
   }
 
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(path.join(outDir, "charts"), { recursive: true });
-  writeFileSync(path.join(outDir, "resources.yaml"), objects.map((o) => stringify(o)).join("---\n"));
+  mkdirSync(path.join(outDir, "rendered"), { recursive: true });
+  const programYaml = programObjects.map((o) => stringify(o.object));
+  writeFileSync(path.join(outDir, "resources.yaml"), programYaml.join("---\n"));
   for (const c of charts) {
-    const release = c.inputs.name as string;
+    const spec = chartSpecOf(c);
     writeFileSync(
-      path.join(outDir, "charts", `${release}.yaml`),
-      stringify({
-        release,
-        namespace: c.inputs.namespace,
-        chart: c.inputs.chart,
-        version: c.inputs.version,
-        repository: c.inputs.repositoryOpts?.repo,
-        values: c.inputs.values,
-      }),
+      path.join(outDir, "charts", `${spec.release}.yaml`),
+      stringify({ ...spec, repository: c.inputs.repositoryOpts?.repo }),
     );
   }
+  for (const c of rendered) {
+    const docs = c.objects.map((r) => `# Source: ${r.template ?? "?"}\n${stringify(r.object)}`);
+    writeFileSync(path.join(outDir, "rendered", `${c.spec.release}.yaml`), docs.join("---\n"));
+  }
   // Plain files for promtool and amtool: the rule groups of every PrometheusRule, and Alertmanager's config.
-  const ruleGroups = objects
+  const ruleGroups = programObjects
+    .map((r) => r.object)
     .filter((o) => o.kind === "PrometheusRule")
     .flatMap((o) => (o.spec as { groups: unknown[] }).groups);
   writeFileSync(path.join(outDir, "prometheus-rules.yaml"), stringify({ groups: ruleGroups }));
@@ -120,7 +189,23 @@ export async function preflight(stack: string, outDir: string): Promise<Prefligh
     ([component, types]) =>
       `  ${component.padEnd(12)} ${[...types].map(([type, n]) => `${type.replace(/^kubernetes:|^observability-platform:/, "")}×${n}`).join(", ")}`,
   );
-  return { resources, errors, warnings, summary };
+  for (const c of rendered)
+    summary.push(`  rendered     ${c.spec.release}: ${c.objects.length} objects (${c.spec.chart} ${c.spec.version})`);
+  return { resources, rendered, ...(renderSkipped ? { renderSkipped } : {}), errors, warnings, summary };
+}
+
+/** A chart-made object as the policy pack sees it in a preview: a child of the chart resource. */
+export function renderedResource(r: RenderedObject, chartResourceName: string): HarnessResource {
+  const [group, version] = r.object.apiVersion.includes("/")
+    ? r.object.apiVersion.split("/")
+    : ["core", r.object.apiVersion];
+  const ns = r.object.metadata.namespace ? `${r.object.metadata.namespace}/` : "";
+  return {
+    type: `kubernetes:${group}/${version}:${r.object.kind}`,
+    name: `${chartResourceName}:${ns}${r.object.metadata.name}`,
+    parentType: HELM_CHART_TYPE,
+    inputs: r.object,
+  };
 }
 
 async function main(): Promise<number> {
@@ -143,6 +228,10 @@ async function main(): Promise<number> {
   process.stdout.write(`preflight ${stack}: ${report.resources.length} resources\n${report.summary.join("\n")}\n`);
   process.stdout.write(`rendered objects and chart values: ${path.relative(process.cwd(), outDir) || "."}\n`);
   for (const w of report.warnings) process.stdout.write(`  advisory: ${w}\n`);
+  if (report.renderSkipped) {
+    process.stderr.write(`preflight ${stack}: WARNING: ${report.renderSkipped}\n`);
+    if (process.env.REQUIRE_CHART_SOURCES === "1") return 1;
+  }
   if (report.errors.length > 0) {
     process.stderr.write(
       `preflight ${stack}: ${report.errors.length} problem(s)\n${report.errors.map((e) => `  - ${e}`).join("\n")}\n`,

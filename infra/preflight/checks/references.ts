@@ -1,0 +1,82 @@
+import type { RenderedObject } from "../../render/render";
+import { type Finding, finding, podTemplates } from "./objects";
+
+interface Reference {
+  kind: "Secret" | "ConfigMap" | "ServiceAccount";
+  name: string;
+  where: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: pod specs are arbitrary JSON
+type Json = any;
+
+/** Every Secret, ConfigMap and ServiceAccount a pod needs to start (optional ones excluded). */
+export function podReferences(spec: Json): Reference[] {
+  const refs: Reference[] = [];
+  const add = (kind: Reference["kind"], name: unknown, where: string, optional: unknown) => {
+    if (typeof name === "string" && name && optional !== true) refs.push({ kind, name, where });
+  };
+  if (spec.serviceAccountName) add("ServiceAccount", spec.serviceAccountName, "serviceAccountName", false);
+  for (const v of spec.volumes ?? []) {
+    add("Secret", v.secret?.secretName, `volume ${v.name}`, v.secret?.optional);
+    add("ConfigMap", v.configMap?.name, `volume ${v.name}`, v.configMap?.optional);
+    for (const s of v.projected?.sources ?? []) {
+      add("Secret", s.secret?.name, `volume ${v.name}`, s.secret?.optional);
+      add("ConfigMap", s.configMap?.name, `volume ${v.name}`, s.configMap?.optional);
+    }
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    for (const e of c.env ?? []) {
+      const from = e.valueFrom ?? {};
+      add("Secret", from.secretKeyRef?.name, `container ${c.name} env ${e.name}`, from.secretKeyRef?.optional);
+      add("ConfigMap", from.configMapKeyRef?.name, `container ${c.name} env ${e.name}`, from.configMapKeyRef?.optional);
+    }
+    for (const e of c.envFrom ?? []) {
+      add("Secret", e.secretRef?.name, `container ${c.name} envFrom`, e.secretRef?.optional);
+      add("ConfigMap", e.configMapRef?.name, `container ${c.name} envFrom`, e.configMapRef?.optional);
+    }
+  }
+  return refs;
+}
+
+/** Secrets the Prometheus operator and Alertmanager resources reference by name in their spec. */
+function operatorReferences(r: RenderedObject): Reference[] {
+  const o = r.object as Json;
+  if (!String(o.apiVersion).startsWith("monitoring.coreos.com/")) return [];
+  const refs: Reference[] = [];
+  for (const name of o.spec?.secrets ?? []) refs.push({ kind: "Secret", name, where: "spec.secrets" });
+  for (const name of o.spec?.configMaps ?? []) refs.push({ kind: "ConfigMap", name, where: "spec.configMaps" });
+  if (o.kind === "Alertmanager" && o.spec?.configSecret) {
+    refs.push({ kind: "Secret", name: o.spec.configSecret, where: "spec.configSecret" });
+  }
+  const scrape = o.spec?.additionalScrapeConfigs;
+  if (scrape?.name && scrape.optional !== true) {
+    refs.push({ kind: "Secret", name: scrape.name, where: "spec.additionalScrapeConfigs" });
+  }
+  return refs;
+}
+
+/** A pod whose Secret, ConfigMap or ServiceAccount does not exist never starts (stuck in ContainerCreating). */
+export function referencedObjectsExist(objects: RenderedObject[]): Finding[] {
+  const present = new Set(
+    objects.map((r) => `${r.object.kind}/${r.object.metadata.namespace ?? ""}/${r.object.metadata.name}`),
+  );
+  const out: Finding[] = [];
+  const check = (owner: RenderedObject, namespace: string, refs: Reference[]) => {
+    for (const ref of refs) {
+      if (ref.kind === "ServiceAccount" && ref.name === "default") continue; // every namespace has one
+      if (!present.has(`${ref.kind}/${namespace}/${ref.name}`)) {
+        out.push(
+          finding(
+            "references",
+            owner,
+            `${ref.where} needs ${ref.kind} ${namespace}/${ref.name}, which nothing creates`,
+          ),
+        );
+      }
+    }
+  };
+  for (const pod of podTemplates(objects)) check(pod.owner, pod.namespace, podReferences(pod.spec));
+  for (const r of objects) check(r, r.object.metadata.namespace ?? "", operatorReferences(r));
+  return out;
+}
