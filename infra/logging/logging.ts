@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
+import { chartLabels } from "../platform/labels";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
 import { alloyPipeline } from "./alloy-config";
 import { lokiValues } from "./values";
@@ -91,7 +92,7 @@ export class Logging extends pulumi.ComponentResource {
 
     this.alloyValues = mergeValues(staticValues("alloy"), {
       fullnameOverride: RELEASES.alloy,
-      controller: { podLabels: labels },
+      controller: { podLabels: chartLabels(labels) },
       alloy: {
         configMap: {
           content: alloyPipeline({

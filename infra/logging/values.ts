@@ -1,5 +1,6 @@
 import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
+import { chartLabels } from "../platform/labels";
 
 export interface LokiStorage {
   /** The S3 bucket for chunks, ruler and delete requests when AWS is enabled. */
@@ -10,7 +11,7 @@ export interface LokiStorage {
 export function lokiValues(config: StackConfig, labels: Record<string, string>, storage: LokiStorage): Values {
   const objectStore = storage.s3 ? "s3" : "filesystem";
   return {
-    commonLabels: labels,
+    commonLabels: chartLabels(labels),
     loki: {
       storage: storage.s3
         ? {
@@ -35,7 +36,7 @@ export function lokiValues(config: StackConfig, labels: Record<string, string>, 
     },
     singleBinary: {
       persistence: {
-        enabled: true,
+        enabled: config.storage.persistent,
         size: `${config.logs.storageGi}Gi`,
         ...(config.storage.storageClass ? { storageClass: config.storage.storageClass } : {}),
       },

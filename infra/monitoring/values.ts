@@ -1,5 +1,6 @@
 import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
+import { chartLabels } from "../platform/labels";
 import type { Namespaces } from "../platform/naming";
 import { EXEMPLAR_DESTINATION, grafanaDatasources } from "./datasources";
 
@@ -25,8 +26,11 @@ export function monitoringValues(
   grafanaAdminSecret: string,
 ): Values {
   const { metrics, storage } = config;
+  const ownership = chartLabels(labels);
   return {
-    commonLabels: labels,
+    commonLabels: ownership,
+    "kube-state-metrics": { customLabels: ownership },
+    "prometheus-node-exporter": { commonLabels: ownership },
     prometheus: {
       prometheusSpec: {
         replicas: metrics.replicas,
@@ -35,16 +39,19 @@ export function monitoringValues(
         retention: `${metrics.retentionDays}d`,
         retentionSize: `${metrics.retentionSizeGi}GB`,
         externalLabels: { environment: config.environment },
+        podMetadata: { labels: ownership },
         ...(storage.persistent ? { storageSpec: volumeClaim(config, metrics.storageGi) } : {}),
       },
     },
     alertmanager: {
       alertmanagerSpec: {
         replicas: config.environment === "prod" ? 2 : 1,
+        podMetadata: { labels: ownership },
         ...(storage.persistent ? { storage: volumeClaim(config, 2) } : {}),
       },
     },
     grafana: {
+      extraLabels: ownership,
       admin: {
         existingSecret: grafanaAdminSecret,
         userKey: GRAFANA_ADMIN_KEYS.user,

@@ -25,13 +25,23 @@ export const PLATFORM_SERVICES = {
     metricsPort: 8888,
     spanMetricsPort: 8889,
   },
-  jaeger: { name: RELEASES.jaeger, otlpGrpcPort: 4317, otlpHttpPort: 4318, queryPort: 16686, healthPort: 13133 },
+  jaeger: {
+    name: RELEASES.jaeger,
+    otlpGrpcPort: 4317,
+    otlpHttpPort: 4318,
+    queryPort: 16686,
+    healthPort: 13133,
+    metricsPort: 8888,
+    /** The chart's name for the metrics port on its Service. */
+    metricsPortName: "internal-metrics",
+  },
 } as const;
 
 /** Pod labels the charts put on the pods other objects select (NetworkPolicies). */
 export const POD_LABELS = {
   prometheus: { "app.kubernetes.io/name": "prometheus" },
   collector: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": RELEASES.collector },
+  jaeger: { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": RELEASES.jaeger },
 } as const;
 
 /** Grafana datasource uids; dashboards and correlations refer to these. */

@@ -9,6 +9,7 @@ import {
   type ServiceName,
 } from "../../apps/lib/contract";
 import type { StackConfig } from "../config/schema";
+import { OPEN_RULE_REASON_ANNOTATION } from "../platform/labels";
 import type { Namespaces } from "../platform/naming";
 import { PLATFORM_SERVICES } from "../platform/naming";
 
@@ -211,16 +212,24 @@ export class Microservice extends pulumi.ComponentResource {
       podSelector: { matchLabels: podLabels },
     });
     const httpPort = [{ protocol: "TCP", port: CONTAINER_PORT }];
+    const entry = args.callers.length === 0;
     new k8s.networking.v1.NetworkPolicy(
       `${name}-netpol`,
       {
-        metadata,
+        metadata: entry
+          ? {
+              ...metadata,
+              annotations: {
+                [OPEN_RULE_REASON_ANNOTATION]: `${service} is the entry service: clients outside the cluster (ingress controller, port-forward, load tests) reach it on its HTTP port only`,
+              },
+            }
+          : metadata,
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ["Ingress", "Egress"],
           ingress: [
             // callers (any client for the entry service)
-            args.callers.length === 0
+            entry
               ? { ports: httpPort }
               : {
                   from: args.callers.map((caller) => ({ podSelector: { matchLabels: serviceSelector(caller) } })),

@@ -25,7 +25,7 @@ export function jaegerConfig(storage: JaegerStorage) {
         resource: { "service.name": "jaeger" },
         metrics: {
           level: "detailed",
-          readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } }],
+          readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: j.metricsPort } } } }],
         },
       },
     },

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
-import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { chartLabels } from "../platform/labels";
+import { clusterUrl, type Namespaces, PLATFORM_SERVICES, POD_LABELS, RELEASES } from "../platform/naming";
 import { collectorConfig } from "./collector-config";
 import { BADGER_MOUNT, type JaegerStorage, jaegerConfig } from "./jaeger-config";
 
@@ -30,7 +31,8 @@ export class Tracing extends pulumi.ComponentResource {
     this.jaegerQueryUrl = clusterUrl(jaeger.name, ns.platform, jaeger.queryPort);
 
     this.collectorValues = mergeValues(staticValues("otelCollector"), {
-      additionalLabels: labels,
+      additionalLabels: chartLabels(labels),
+      podLabels: chartLabels(labels),
       config: collectorConfig({
         namespaces: ns,
         samplingPercentage: config.traces.samplingPercentage,
@@ -71,9 +73,8 @@ export class Tracing extends pulumi.ComponentResource {
       };
     }
     this.jaegerValues = mergeValues(staticValues("jaeger"), {
-      commonLabels: labels,
-      storage: { type: storage.kind },
-      jaeger: volumes,
+      commonLabels: chartLabels(labels),
+      jaeger: { ...volumes, podLabels: chartLabels(labels) },
       userconfig: jaegerConfig(storage),
     });
     pinnedChart(
@@ -81,6 +82,25 @@ export class Tracing extends pulumi.ComponentResource {
       "jaeger",
       { name: RELEASES.jaeger, namespace: ns.platform, values: this.jaegerValues },
       this,
+    );
+    // The chart ships no ServiceMonitor; its Service exposes Jaeger's own metrics (spans received, storage errors).
+    new k8s.apiextensions.CustomResource(
+      `${name}-jaeger-servicemonitor`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: {
+          name: jaeger.name,
+          namespace: ns.platform,
+          labels: { ...labels, "app.kubernetes.io/name": "jaeger" },
+        },
+        spec: {
+          selector: { matchLabels: POD_LABELS.jaeger },
+          namespaceSelector: { matchNames: [ns.platform] },
+          endpoints: [{ port: jaeger.metricsPortName, interval: config.metrics.scrapeInterval }],
+        },
+      },
+      { parent: this },
     );
     this.registerOutputs({ otlpHttpEndpoint: this.otlpHttpEndpoint, jaegerQueryUrl: this.jaegerQueryUrl });
   }

@@ -5,6 +5,16 @@ export function isChart(type: string): boolean {
   return /^kubernetes:helm\.sh\/v\d:(Chart|Release)$/.test(type);
 }
 
+/**
+ * A resource a chart rendered (in a preview, a child of the chart): its URN's type chain,
+ * `urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>`, has a chart right before its own type.
+ */
+export function isChartChild(urn: string): boolean {
+  const chain = urn.split("::")[2]?.split("$") ?? [];
+  const parent = chain[chain.length - 2];
+  return parent !== undefined && isChart(parent);
+}
+
 /** A Kubernetes object the cluster receives (not a chart/yaml/kustomize component, not a provider). */
 export function isKubernetesObject(type: string): boolean {
   return type.startsWith("kubernetes:") && !/^kubernetes:(helm\.sh|yaml|kustomize)\//.test(type);

@@ -5,7 +5,7 @@ import { containersOf, kindOf, podSpecOf } from "../lib/kubernetes";
 export const containerResources: ResourceValidationPolicy = {
   name: "container-resources-and-probes",
   description:
-    "Containers set resource requests and a memory limit; long-running containers have liveness and readiness probes.",
+    "Containers set resource requests and a memory limit; long-running containers that serve a port have liveness and readiness probes.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const pod = podSpecOf(args.type, args.props);
@@ -16,8 +16,11 @@ export const containerResources: ResourceValidationPolicy = {
       const { requests, limits } = spec.resources ?? {};
       if (!requests?.cpu && !requests?.memory) report(`container ${name}: no resource requests`);
       if (!limits?.memory) report(`container ${name}: no memory limit`);
-      if (longRunning && !init && !spec.livenessProbe) report(`container ${name}: no livenessProbe`);
-      if (longRunning && !init && !spec.readinessProbe) report(`container ${name}: no readinessProbe`);
+      // Probes gate traffic and restart hung servers: they apply to containers that serve on a port, not to
+      // helpers such as config reloaders that only watch files.
+      const serves = Array.isArray(spec.ports) && spec.ports.length > 0;
+      if (longRunning && !init && serves && !spec.livenessProbe) report(`container ${name}: no livenessProbe`);
+      if (longRunning && !init && serves && !spec.readinessProbe) report(`container ${name}: no readinessProbe`);
     }
   },
 };
