@@ -52,15 +52,23 @@ export const FREE_FORM: Record<string, string[]> = {
   "kube-prometheus-stack": [
     "alertmanager.config", // Alertmanager's own configuration
     "grafana.grafana.ini", // grafana.ini sections (grafana sub-chart)
+    // Kubernetes SecurityContext objects the grafana templates copy verbatim (toYaml).
+    "grafana.containerSecurityContext",
+    "grafana.sidecar.securityContext",
     // Sub-charts whose defaults are not in the shared folder.
     "kube-state-metrics",
     "prometheus-node-exporter",
     "prometheus-windows-exporter",
   ],
-  grafana: ["grafana.ini"],
+  grafana: ["grafana.ini", "containerSecurityContext", "sidecar.securityContext"],
   // `jaeger.resources` is documented only as a comment in the defaults.
-  jaeger: ["jaeger.resources"],
-  alloy: [],
+  jaeger: [
+    "jaeger.resources",
+    // Read by the all-in-one Deployment template (pod labels) but absent from the defaults.
+    "jaeger.podLabels",
+  ],
+  // A Kubernetes ResourceRequirements object copied verbatim; the defaults show only requests.
+  alloy: ["configReloader.resources"],
 };
 
 /** CHART_DEFAULTS_DIR if set, else `<repo root>/../shared/charts` if it exists (CI and dev have it there). */

@@ -8,6 +8,7 @@ import { parse, parseAllDocuments, stringify } from "yaml";
 import { KUBERNETES_VERSION } from "../charts/pins";
 import { coalesceValues } from "../charts/values-check";
 import type { Values } from "../charts/values-files";
+import { repoRoot } from "../charts/values-files";
 import { ensureHelm, helmEnv } from "./helm-binary";
 
 const run = promisify(execFile);
@@ -81,7 +82,8 @@ export function parseManifests(text: string, origin: string): RenderedObject[] {
     const where = template ?? `document at offset ${doc.range[0]}`;
     if (doc.errors.length > 0) {
       const problems = doc.errors.map((e) => {
-        const line = text.slice(e.pos[0], text.indexOf("\n", e.pos[0])).trim();
+        const end = text.indexOf("\n", e.pos[0]);
+        const line = text.slice(e.pos[0], end < 0 ? undefined : end).trim();
         return e.code === "DUPLICATE_KEY" ? `duplicate key "${line}"` : `${e.code} at "${line}"`;
       });
       throw new RenderError(`${origin}: ${where}: ${problems.join("; ")}`);
@@ -174,24 +176,30 @@ export function chartSourcesDir(root: string): string | undefined {
   return existsSync(shared) ? shared : undefined;
 }
 
+/** Where rendered manifests are kept, keyed by everything that decides them; `RENDER_CACHE=off` disables it. */
+export function renderCacheDir(): string | undefined {
+  if (process.env.RENDER_CACHE === "off") return undefined;
+  return path.join(repoRoot(), ".tools", "render-cache");
+}
+
 /**
- * Renders one chart as helm.v4.Chart deploys it: same release name, namespace and values, CRDs
- * included, hooks not run, for the supported Kubernetes version.
+ * `helm template` output for a chart folder and values. The same chart version, values and Kubernetes
+ * version always render the same manifests, so a repeated preflight reuses them (kps alone takes ~2 s).
  */
-export async function renderChart(spec: ChartSpec, sourcesDir: string): Promise<RenderedChart> {
-  const chartDir = path.join(sourcesDir, `${spec.chart}-${spec.version}`);
-  if (!existsSync(path.join(chartDir, "Chart.yaml"))) {
-    throw new RenderError(`${spec.release}: no sources for chart ${spec.chart} ${spec.version} in ${sourcesDir}`);
-  }
+async function cachedRender(spec: ChartSpec, dir: string, values: Values): Promise<string> {
+  const cacheDir = renderCacheDir();
+  const key = createHash("sha256")
+    .update(JSON.stringify([RENDERER_VERSION, KUBERNETES_VERSION, spec.release, spec.namespace, dir, values]))
+    .digest("hex");
+  const cached = cacheDir && path.join(cacheDir, `${spec.release}-${key.slice(0, 24)}.yaml`);
+  if (cached && existsSync(cached)) return readFileSync(cached, "utf8");
   const helm = await ensureHelm();
-  const { dir, values, missing } = renderableChart(chartDir, spec.values);
   const valuesDir = path.join(os.tmpdir(), "observability-render-values");
   mkdirSync(valuesDir, { recursive: true });
   const valuesFile = path.join(valuesDir, `${spec.release}-${process.pid}-${Date.now()}.json`);
   writeFileSync(valuesFile, JSON.stringify(values)); // JSON is YAML: no re-quoting surprises
-  let stdout: string;
   try {
-    ({ stdout } = await run(
+    const { stdout } = await run(
       helm,
       [
         "template",
@@ -207,11 +215,35 @@ export async function renderChart(spec: ChartSpec, sourcesDir: string): Promise<
         KUBERNETES_VERSION,
       ],
       { env: helmEnv(), maxBuffer: 256 * 1024 * 1024 },
-    ));
+    );
+    if (cached && cacheDir) {
+      mkdirSync(cacheDir, { recursive: true });
+      writeFileSync(`${cached}.${process.pid}`, stdout);
+      renameSync(`${cached}.${process.pid}`, cached);
+    }
+    return stdout;
   } catch (err) {
     const stderr = String((err as { stderr?: string }).stderr ?? err).trim();
     throw new RenderError(`${spec.release}: helm template ${spec.chart} ${spec.version} failed: ${stderr}`);
+  } finally {
+    rmSync(valuesFile, { force: true });
   }
+}
+
+/** Bump when the way charts are rendered changes, so cached manifests are not reused. */
+const RENDERER_VERSION = 1;
+
+/**
+ * Renders one chart as helm.v4.Chart deploys it: same release name, namespace and values, CRDs
+ * included, hooks not run, for the supported Kubernetes version.
+ */
+export async function renderChart(spec: ChartSpec, sourcesDir: string): Promise<RenderedChart> {
+  const chartDir = path.join(sourcesDir, `${spec.chart}-${spec.version}`);
+  if (!existsSync(path.join(chartDir, "Chart.yaml"))) {
+    throw new RenderError(`${spec.release}: no sources for chart ${spec.chart} ${spec.version} in ${sourcesDir}`);
+  }
+  const { dir, values, missing } = renderableChart(chartDir, spec.values);
+  const stdout = await cachedRender(spec, dir, values);
   const objects = parseManifests(stdout, spec.release).map((r) => ({
     ...r,
     object: inReleaseNamespace(r.object, spec.namespace),

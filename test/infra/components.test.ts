@@ -46,16 +46,20 @@ describe("Logging per environment", () => {
     ["dev", "72h"],
     ["staging", "336h"],
     ["prod", "744h"],
-  ] as const)("%s: Loki retention on, period %s, filesystem on a PVC", (stack, period) => {
-    const loki = values(stack, RELEASES.loki);
-    expect(loki.loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
-    expect(loki.loki.limits_config.retention_period).toBe(period);
-    expect(loki.loki.auth_enabled).toBe(false);
-    expect(loki.deploymentMode).toBe("Monolithic");
-    expect(loki.singleBinary).toMatchObject({ replicas: 1, persistence: { enabled: true } });
-    expect([loki.chunksCache.enabled, loki.resultsCache.enabled, loki.minio.enabled]).toEqual([false, false, false]);
-    expect(loki.compactor).toBeUndefined(); // not the top-level key Helm would silently ignore
-  });
+  ] as const)(
+    "%s: Loki retention on, period %s, filesystem on a PVC only where storage is persistent",
+    (stack, period) => {
+      const loki = values(stack, RELEASES.loki);
+      expect(loki.loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
+      expect(loki.loki.limits_config.retention_period).toBe(period);
+      expect(loki.loki.auth_enabled).toBe(false);
+      expect(loki.deploymentMode).toBe("Monolithic");
+      // The render showed dev requesting a volume although dev is not persistent; it now follows the config.
+      expect(loki.singleBinary).toMatchObject({ replicas: 1, persistence: { enabled: stack !== "dev" } });
+      expect([loki.chunksCache.enabled, loki.resultsCache.enabled, loki.minio.enabled]).toEqual([false, false, false]);
+      expect(loki.compactor).toBeUndefined(); // not the top-level key Helm would silently ignore
+    },
+  );
 
   test("prod with AWS enabled keeps Loki's data in an encrypted, private S3 bucket that expires", async () => {
     const { resources } = await runStack("prod", (p) => {

@@ -1,5 +1,5 @@
 import { REQUIRED_LABELS } from "../../policies/rules/required-labels";
-import { chart, deployment, evaluate, LABELS, of } from "./support";
+import { CHART_LABELS, chart, chartChild, deployment, evaluate, LABELS, of } from "./support";
 
 const AWS_TAGS = { environment: "prod", team: "platform", "cost-center": "cc-1000", "managed-by": "pulumi" };
 
@@ -18,9 +18,61 @@ describe("kubernetes-required-labels", () => {
     expect(of(await evaluate([d, alloy, bare]), "kubernetes-required-labels")).toEqual([
       expect.stringContaining("metadata.labels lack team"),
       expect.stringContaining("pod template labels lack environment"),
-      expect.stringContaining("controller.podLabels lack app.kubernetes.io/name"),
+      expect.stringContaining("controller.podLabels lack environment"),
       expect.stringContaining("sets none of commonLabels"),
     ]);
+  });
+
+  test("fails chart label values that repeat the labels the chart writes itself (duplicate keys in the render)", async () => {
+    const loki = chart("loki", { commonLabels: { ...CHART_LABELS, "app.kubernetes.io/name": "logging" } });
+    expect(of(await evaluate([loki]), "kubernetes-required-labels")).toEqual([
+      expect.stringContaining("commonLabels set app.kubernetes.io/name, which the chart sets itself"),
+    ]);
+  });
+
+  test("chart-made objects: an identity label on every object and ownership labels on pods, not the program's full set", async () => {
+    const made = chartChild(deployment("loki"));
+    made.inputs.metadata.labels = { "app.kubernetes.io/name": "loki", "app.kubernetes.io/managed-by": "Helm" };
+    made.inputs.spec.template.metadata.labels = { "app.kubernetes.io/name": "loki", ...CHART_LABELS };
+    expect(of(await evaluate([made]), "kubernetes-required-labels")).toEqual([]);
+
+    const unowned = chartChild(deployment("alloy"), "alloy");
+    unowned.inputs.metadata.labels = { app: "alloy" };
+    unowned.inputs.spec.template.metadata.labels = { app: "alloy", team: "platform" };
+    const anonymous = chartChild({
+      type: "kubernetes:core/v1:ConfigMap",
+      name: "c",
+      inputs: { metadata: { labels: {} } },
+    });
+    expect(of(await evaluate([unowned, anonymous]), "kubernetes-required-labels")).toEqual([
+      expect.stringContaining("pod template labels lack environment"),
+      expect.stringContaining("metadata.labels have none of app.kubernetes.io/name, app"),
+    ]);
+  });
+
+  test("operator-made pods take their labels from a chart-made Prometheus resource's podMetadata", async () => {
+    const prometheus = chartChild(
+      {
+        type: "kubernetes:monitoring.coreos.com/v1:Prometheus",
+        name: "kps-prometheus",
+        inputs: {
+          metadata: { labels: { app: "kps-prometheus" } },
+          spec: { podMetadata: { labels: { team: "platform" } } },
+        },
+      },
+      "kps",
+    );
+    expect(of(await evaluate([prometheus]), "kubernetes-required-labels")).toEqual([
+      expect.stringContaining("spec.podMetadata.labels lack environment"),
+    ]);
+  });
+
+  test("CustomResourceDefinitions a chart ships are shared by every environment: no ownership labels asked", async () => {
+    const crd = chartChild(
+      { type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", name: "x", inputs: { metadata: {} } },
+      "kps",
+    );
+    expect(of(await evaluate([crd]), "kubernetes-required-labels")).toEqual([]);
   });
 
   test("is not applicable to non-Kubernetes resources", async () => {

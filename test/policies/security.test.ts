@@ -40,6 +40,19 @@ describe("pod-security", () => {
 });
 
 describe("container-resources-and-probes", () => {
+  test("a helper container that serves no port (config reloader) needs resources but no probes", async () => {
+    const d = deployment();
+    d.inputs.spec.template.spec.containers.push({
+      name: "config-reloader",
+      resources: { requests: { cpu: "5m" }, limits: { memory: "64Mi" } },
+    });
+    expect(of(await evaluate([d]), "container-resources-and-probes")).toEqual([]);
+    delete d.inputs.spec.template.spec.containers[1].resources.limits;
+    expect(of(await evaluate([d]), "container-resources-and-probes")).toEqual([
+      expect.stringContaining("container config-reloader: no memory limit"),
+    ]);
+  });
+
   test("fails missing requests, memory limit and probes", async () => {
     const d = deployment();
     container(d).resources = { limits: { cpu: "1" } };

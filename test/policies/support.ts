@@ -21,6 +21,14 @@ export const LABELS = {
   team: "platform",
 };
 
+/** What a chart is handed: ownership only; the chart writes its own app.kubernetes.io labels. */
+export const CHART_LABELS = { environment: "prod", team: "platform", "cost-center": "cc-1000" };
+
+/** An object a chart rendered, as a preview shows it: a child of the chart resource. */
+export function chartChild(r: HarnessResource, chartName = "loki"): HarnessResource {
+  return { ...r, name: `platform-${chartName}:${r.name}`, parentType: "kubernetes:helm.sh/v4:Chart" };
+}
+
 /** A Deployment that passes every policy; tests break one thing at a time. */
 export function deployment(name = "demo"): HarnessResource {
   return {
@@ -39,6 +47,7 @@ export function deployment(name = "demo"): HarnessResource {
                 name,
                 image: "ghcr.io/example/demo:1.2.3",
                 env: [{ name: "PORT", value: "8080" }],
+                ports: [{ name: "http", containerPort: 8080 }],
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                 livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
@@ -61,7 +70,7 @@ export function chart(chartName: string, values: Record<string, unknown>, releas
       namespace: "obs",
       chart: chartName,
       version: "1.0.0",
-      values: { commonLabels: LABELS, ...values },
+      values: { commonLabels: CHART_LABELS, ...values },
     },
   };
 }
