@@ -98,7 +98,10 @@ describe("monitor-selects-targets check", () => {
       containers: [{ name: "loki", ports: [{ name: "http-metrics", containerPort: 3100 }] }],
     });
     const own = serviceMonitor("loki", { selector: { matchLabels: LOKI }, endpoints: [{ port: "http-metrics" }] });
-    const named = serviceMonitor("loki", { ...(own.object.spec as object), namespaceSelector: { matchNames: ["other"] } });
+    const named = serviceMonitor("loki", {
+      ...(own.object.spec as object),
+      namespaceSelector: { matchNames: ["other"] },
+    });
     const any = serviceMonitor("loki", { ...(own.object.spec as object), namespaceSelector: { any: true } });
     const set = [elsewhere, podsElsewhere];
     expect(monitorsSelectTargets([...set, own])[0]?.message).toMatch(/in p selects no Service/);
@@ -107,14 +110,22 @@ describe("monitor-selects-targets check", () => {
   });
 
   test("PodMonitor: fails when it selects no pod, or names a container port the pods lack; passes otherwise", () => {
-    const good = podMonitor("loki", { selector: { matchLabels: LOKI }, podMetricsEndpoints: [{ port: "http-metrics" }] });
+    const good = podMonitor("loki", {
+      selector: { matchLabels: LOKI },
+      podMetricsEndpoints: [{ port: "http-metrics" }],
+    });
     const none = podMonitor("loki", {
       selector: { matchLabels: { "app.kubernetes.io/name": "nobody" } },
       podMetricsEndpoints: [{ port: "http-metrics" }],
     });
-    const wrongPort = podMonitor("loki", { selector: { matchLabels: LOKI }, podMetricsEndpoints: [{ port: "metrics" }] });
+    const wrongPort = podMonitor("loki", {
+      selector: { matchLabels: LOKI },
+      podMetricsEndpoints: [{ port: "metrics" }],
+    });
     expect(monitorsSelectTargets([lokiPods, good])).toEqual([]);
-    expect(monitorsSelectTargets([lokiPods, none])[0]?.message).toMatch(/selector .*nobody.* in p selects no pod template/);
+    expect(monitorsSelectTargets([lokiPods, none])[0]?.message).toMatch(
+      /selector .*nobody.* in p selects no pod template/,
+    );
     expect(monitorsSelectTargets([lokiPods, wrongPort])[0]?.message).toBe(
       'podMetricsEndpoints[0] port "metrics" is not a container port of any selected pod: Deployment p/loki (test) (container ports: http-metrics)',
     );
@@ -135,7 +146,9 @@ describe("component-scraped check", () => {
     const findings = platformComponentsScraped([lokiPods, lokiService], [LOKI_COMPONENT]);
     expect(findings).toHaveLength(1);
     expect(findings[0]?.object).toBe("Deployment p/loki (test)");
-    expect(findings[0]?.message).toMatch(/^loki is not scraped: .*Services selecting them: loki \(ports: http-metrics\)$/);
+    expect(findings[0]?.message).toMatch(
+      /^loki is not scraped: .*Services selecting them: loki \(ports: http-metrics\)$/,
+    );
   });
 
   test("a monitor whose endpoint port does not exist does not count as scraping", () => {
@@ -253,14 +266,31 @@ describe("jobsProduced", () => {
     });
     const fromUnknown = serviceMonitor("loki", {
       selector: { matchLabels: LOKI },
-      endpoints: [{ port: "http-metrics", relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "job" }] }],
+      endpoints: [
+        { port: "http-metrics", relabelings: [{ sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "job" }] },
+      ],
+    });
+    const dropped = serviceMonitor("loki", {
+      selector: { matchLabels: LOKI },
+      endpoints: [{ port: "http-metrics", relabelings: [{ action: "labeldrop", regex: "job|instance" }] }],
+    });
+    const keptByFilter = serviceMonitor("loki", {
+      selector: { matchLabels: LOKI },
+      endpoints: [
+        { port: "http-metrics", relabelings: [{ action: "drop", sourceLabels: ["service"], regex: "loki" }] },
+      ],
     });
     expect(jobs([lokiPods, lokiService, relabelled])).toEqual(["p/loki"]);
+    expect(jobs([lokiPods, lokiService, dropped])).toEqual([""]);
+    expect(jobs([lokiPods, lokiService, keptByFilter])).toEqual([]);
     expect(jobs([lokiPods, lokiService, fromUnknown])).toEqual([undefined]);
   });
 
   test("PodMonitor: <namespace>/<name>, or the pod label named by jobLabel", () => {
-    const pm = podMonitor("loki-pods", { selector: { matchLabels: LOKI }, podMetricsEndpoints: [{ port: "http-metrics" }] });
+    const pm = podMonitor("loki-pods", {
+      selector: { matchLabels: LOKI },
+      podMetricsEndpoints: [{ port: "http-metrics" }],
+    });
     const byLabel = podMonitor("loki-pods", { ...(pm.object.spec as object), jobLabel: "app.kubernetes.io/name" });
     expect(jobs([lokiPods, pm])).toEqual(["p/loki-pods"]);
     expect(jobs([lokiPods, byLabel])).toEqual(["loki"]);
@@ -302,7 +332,9 @@ describe("registry", () => {
   test("runChecks reports unscraped components and monitors that reach nothing", () => {
     const config = { namespacePrefix: "obs", environment: "dev" } as StackConfig;
     const wrongPort = serviceMonitor("loki", { selector: { matchLabels: LOKI }, endpoints: [{ port: "metrics" }] });
-    const checks = new Set(runChecks([lokiPods, lokiService, wrongPort], { config, partial: false }).map((f) => f.check));
+    const checks = new Set(
+      runChecks([lokiPods, lokiService, wrongPort], { config, partial: false }).map((f) => f.check),
+    );
     expect(checks).toContain("monitor-selects-targets");
     expect(checks).toContain("component-scraped");
   });
