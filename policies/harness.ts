@@ -89,6 +89,15 @@ async function ignoringNotApplicable(run: () => Promise<void> | void): Promise<v
   }
 }
 
+/** Policies validate, never change: one frozen copy per resource (cloning big CRDs per policy is slow). */
+function frozen<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Evaluates `pack` (the whole pack unless a test passes its own) and returns every violation. */
 export async function evaluatePolicies(
   resources: HarnessResource[],
@@ -101,6 +110,7 @@ export async function evaluatePolicies(
   const urnOf = (r: HarnessResource) =>
     `urn:pulumi:${environmentOf(config)}::observability-platform::${r.parentType ? `${r.parentType}$` : ""}${r.type}::${r.name}`;
   const byUrn = new Map(resources.map((r) => [urnOf(r), `${r.type}::${r.name}`]));
+  const propsOf = new Map(resources.map((r) => [r, frozen(structuredClone(r.inputs))]));
 
   for (const policy of pack) {
     const level = levelOf(policy, config);
@@ -113,7 +123,7 @@ export async function evaluatePolicies(
 
     if (isStackPolicy(policy)) {
       const stackResources: PolicyResource[] = resources.map((r) => {
-        const props = structuredClone(r.inputs);
+        const props = propsOf.get(r) as Record<string, unknown>;
         return {
           type: r.type,
           props,
@@ -135,7 +145,7 @@ export async function evaluatePolicies(
     const validations = [(policy as ResourceValidationPolicy).validateResource ?? []].flat();
     for (const r of resources) {
       for (const validate of validations) {
-        const props = structuredClone(r.inputs);
+        const props = propsOf.get(r) as Record<string, unknown>;
         const args: ResourceValidationArgs = {
           type: r.type,
           props,

@@ -41,12 +41,16 @@ export async function collectResources(
   stack: string,
   config: Record<string, string>,
   load: () => Promise<unknown> | unknown,
+  /** Called as each resource registers (its inputs resolved), e.g. to start work on it early. */
+  onResource?: (resource: CollectedResource) => void,
 ): Promise<{ resources: CollectedResource[]; outputs: Record<string, unknown> }> {
   const resources: CollectedResource[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: ({ type, name, inputs }) => {
-        resources.push({ type, name, inputs: unwrapSecrets(inputs) as Record<string, unknown> });
+        const resource = { type, name, inputs: unwrapSecrets(inputs) as Record<string, unknown> };
+        resources.push(resource);
+        onResource?.(resource);
         return { id: `${name}-id`, state: mockState(type, name, inputs) };
       },
       call: ({ inputs }) => inputs,

@@ -4,7 +4,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { parse, parseAllDocuments, stringify } from "yaml";
+import jsYaml from "js-yaml";
+import { parse, stringify } from "yaml";
 import { KUBERNETES_VERSION } from "../charts/pins";
 import { coalesceValues } from "../charts/values-check";
 import type { Values } from "../charts/values-files";
@@ -41,6 +42,8 @@ export interface RenderedObject {
 export interface RenderedChart {
   spec: ChartSpec;
   objects: RenderedObject[];
+  /** The manifests as `helm template` printed them. */
+  manifests: string;
   /** Enabled sub-charts whose sources were absent: their objects are missing from `objects`. */
   missingSubcharts: string[];
 }
@@ -73,22 +76,25 @@ export function inReleaseNamespace(object: KubernetesObject, namespace: string):
   return { ...object, metadata: { ...object.metadata, namespace } };
 }
 
-/** Parses `helm template` output strictly: duplicate keys (the last one silently winning) are errors. */
+/**
+ * Parses `helm template` output strictly: a duplicate key (a lax parser keeps the last value silently) is an
+ * error naming the template and the key. js-yaml with the JSON-compatible core schema: the CRDs make the
+ * output several MB, and it parses them several times faster than the `yaml` package.
+ */
 export function parseManifests(text: string, origin: string): RenderedObject[] {
   const out: RenderedObject[] = [];
-  for (const doc of parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false })) {
-    const comment = `${doc.commentBefore ?? ""}\n${(doc.contents as { commentBefore?: string } | null)?.commentBefore ?? ""}`;
-    const template = /Source:\s*(\S+)/.exec(comment)?.[1];
-    const where = template ?? `document at offset ${doc.range[0]}`;
-    if (doc.errors.length > 0) {
-      const problems = doc.errors.map((e) => {
-        const end = text.indexOf("\n", e.pos[0]);
-        const line = text.slice(e.pos[0], end < 0 ? undefined : end).trim();
-        return e.code === "DUPLICATE_KEY" ? `duplicate key "${line}"` : `${e.code} at "${line}"`;
-      });
-      throw new RenderError(`${origin}: ${where}: ${problems.join("; ")}`);
+  for (const chunk of text.split(/^---[ \t]*$/m)) {
+    const template = /^#\s*Source:\s*(\S+)/m.exec(chunk)?.[1];
+    const where = template ?? `document ${out.length + 1}`;
+    let object: KubernetesObject | null | undefined;
+    try {
+      object = jsYaml.load(chunk, { schema: jsYaml.CORE_SCHEMA, filename: where }) as KubernetesObject | null;
+    } catch (err) {
+      const e = err as jsYaml.YAMLException;
+      const line = chunk.split("\n")[e.mark?.line ?? -1]?.trim() ?? "";
+      const problem = /duplicated mapping key/.test(e.reason) ? `duplicate key "${line}"` : `${e.reason} at "${line}"`;
+      throw new RenderError(`${origin}: ${where}: ${problem}`);
     }
-    const object = doc.toJS({ maxAliasCount: 100 }) as KubernetesObject | null;
     if (object === null || object === undefined) continue; // empty documents (disabled templates)
     if (typeof object !== "object" || !object.kind || !object.apiVersion || !object.metadata?.name) {
       throw new RenderError(`${origin}: ${where}: not a Kubernetes object (kind, apiVersion, metadata.name)`);
@@ -186,13 +192,24 @@ export function renderCacheDir(): string | undefined {
  * `helm template` output for a chart folder and values. The same chart version, values and Kubernetes
  * version always render the same manifests, so a repeated preflight reuses them (kps alone takes ~2 s).
  */
-async function cachedRender(spec: ChartSpec, dir: string, values: Values): Promise<string> {
+async function cachedRender(
+  spec: ChartSpec,
+  dir: string,
+  values: Values,
+): Promise<{ text: string; objects: RenderedObject[] }> {
   const cacheDir = renderCacheDir();
   const key = createHash("sha256")
     .update(JSON.stringify([RENDERER_VERSION, KUBERNETES_VERSION, spec.release, spec.namespace, dir, values]))
     .digest("hex");
-  const cached = cacheDir && path.join(cacheDir, `${spec.release}-${key.slice(0, 24)}.yaml`);
-  if (cached && existsSync(cached)) return readFileSync(cached, "utf8");
+  // The manifests as Helm printed them, and the objects already parsed strictly (YAML parsing of the CRDs
+  // is the slow part); the JSON is written only after a successful parse.
+  const cached = cacheDir && path.join(cacheDir, `${spec.release}-${key.slice(0, 24)}`);
+  if (cached && existsSync(`${cached}.json`)) {
+    return {
+      text: readFileSync(`${cached}.yaml`, "utf8"),
+      objects: JSON.parse(readFileSync(`${cached}.json`, "utf8")) as RenderedObject[],
+    };
+  }
   const helm = await ensureHelm();
   const valuesDir = path.join(os.tmpdir(), "observability-render-values");
   mkdirSync(valuesDir, { recursive: true });
@@ -216,12 +233,17 @@ async function cachedRender(spec: ChartSpec, dir: string, values: Values): Promi
       ],
       { env: helmEnv(), maxBuffer: 256 * 1024 * 1024 },
     );
+    const objects = parseManifests(stdout, spec.release).map((r) => ({
+      ...r,
+      object: inReleaseNamespace(r.object, spec.namespace),
+    }));
     if (cached && cacheDir) {
       mkdirSync(cacheDir, { recursive: true });
-      writeFileSync(`${cached}.${process.pid}`, stdout);
-      renameSync(`${cached}.${process.pid}`, cached);
+      writeFileSync(`${cached}.yaml`, stdout);
+      writeFileSync(`${cached}.json.${process.pid}`, JSON.stringify(objects));
+      renameSync(`${cached}.json.${process.pid}`, `${cached}.json`);
     }
-    return stdout;
+    return { text: stdout, objects };
   } catch (err) {
     const stderr = String((err as { stderr?: string }).stderr ?? err).trim();
     throw new RenderError(`${spec.release}: helm template ${spec.chart} ${spec.version} failed: ${stderr}`);
@@ -231,7 +253,7 @@ async function cachedRender(spec: ChartSpec, dir: string, values: Values): Promi
 }
 
 /** Bump when the way charts are rendered changes, so cached manifests are not reused. */
-const RENDERER_VERSION = 1;
+const RENDERER_VERSION = 3;
 
 /**
  * Renders one chart as helm.v4.Chart deploys it: same release name, namespace and values, CRDs
@@ -243,10 +265,6 @@ export async function renderChart(spec: ChartSpec, sourcesDir: string): Promise<
     throw new RenderError(`${spec.release}: no sources for chart ${spec.chart} ${spec.version} in ${sourcesDir}`);
   }
   const { dir, values, missing } = renderableChart(chartDir, spec.values);
-  const stdout = await cachedRender(spec, dir, values);
-  const objects = parseManifests(stdout, spec.release).map((r) => ({
-    ...r,
-    object: inReleaseNamespace(r.object, spec.namespace),
-  }));
-  return { spec, objects, missingSubcharts: missing };
+  const { text, objects } = await cachedRender(spec, dir, values);
+  return { spec, objects, manifests: text, missingSubcharts: missing };
 }

@@ -127,7 +127,7 @@ describe("renderChart (real Helm on a chart folder)", () => {
   test("release name, namespace, values and Kubernetes version reach the templates; hooks are not rendered", async () => {
     const out = await renderChart(spec({ greeting: "hi" }), sources);
     expect(out.objects.map((o) => o.object.metadata.name)).toEqual(["rel-cm"]);
-    const cm = out.objects[0]?.object as { data: Record<string, string>; metadata: { namespace?: string } };
+    const cm = out.objects[0]?.object as unknown as { data: Record<string, string>; metadata: { namespace?: string } };
     expect(cm.data.greeting).toBe("hi");
     expect(cm.data.kube).toMatch(/^v1\.33\./);
     expect(cm.metadata.namespace).toBe("ns");
