@@ -264,7 +264,7 @@ async function main(): Promise<number> {
   }
   const phases = Object.entries(report.timings).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`);
   process.stdout.write(
-    `preflight ${stack}: OK in ${((Date.now() - started) / 1000).toFixed(1)} s since start (${phases.join(", ")} s)\n`,
+    `preflight ${stack}: OK in ${process.uptime().toFixed(1)} s (loading ${((started - performance.timeOrigin) / 1000).toFixed(1)}, ${phases.join(", ")} s)\n`,
   );
   return 0;
 }

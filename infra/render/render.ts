@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import jsYaml from "js-yaml";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { KUBERNETES_VERSION } from "../charts/pins";
 import { coalesceValues } from "../charts/values-check";
 import type { Values } from "../charts/values-files";
@@ -142,11 +142,17 @@ const setPath = (values: Values, dotted: string, value: unknown): Values => {
  * them is rendered with those sub-charts switched off, and the enabled ones are reported as missing.
  */
 function renderableChart(chartDir: string, values: Values): { dir: string; values: Values; missing: string[] } {
-  const manifest = parse(readFileSync(path.join(chartDir, "Chart.yaml"), "utf8")) as { dependencies?: Dependency[] };
+  const manifest = jsYaml.load(readFileSync(path.join(chartDir, "Chart.yaml"), "utf8"), {
+    schema: jsYaml.CORE_SCHEMA,
+  }) as {
+    dependencies?: Dependency[];
+  };
   const deps = manifest.dependencies ?? [];
   const absent = deps.filter((d) => !hasSources(chartDir, d));
   if (absent.length === 0) return { dir: chartDir, values, missing: [] };
-  const defaults = (parse(readFileSync(path.join(chartDir, "values.yaml"), "utf8")) ?? {}) as Values;
+  const defaults = (jsYaml.load(readFileSync(path.join(chartDir, "values.yaml"), "utf8"), {
+    schema: jsYaml.CORE_SCHEMA,
+  }) ?? {}) as Values;
   const effective = coalesceValues(defaults, values) as Values;
   const enabled = absent.filter((d) => dependencyEnabled(d.condition, effective));
   let renderValues = values;
