@@ -1,33 +1,9 @@
-/*
- * Offline validation of dashboard queries with the same Lezer grammars Grafana's query editors use.
- * The parsers never throw: a syntax error is a node whose type is an error node, so the tree is walked.
- * Both packages ship ESM-only types under node16 resolution, so their CommonJS build is loaded with
- * require and typed by the small part of Lezer's tree API used here.
- */
-interface SyntaxNode {
-  readonly name: string;
-  readonly from: number;
-  readonly to: number;
-  readonly firstChild: SyntaxNode | null;
-  readonly nextSibling: SyntaxNode | null;
-  getChild(name: string): SyntaxNode | null;
-}
-interface NodeRef {
-  readonly name: string;
-  readonly from: number;
-  readonly to: number;
-  readonly type: { readonly isError: boolean };
-  readonly node: SyntaxNode;
-}
-interface Tree {
-  iterate(spec: { enter(node: NodeRef): boolean | undefined }): void;
-}
-interface Parser {
-  parse(input: string): Tree;
-}
+import { logqlParser, promqlParser, type SyntaxNode, type Tree } from "../queries/lezer";
 
-const { parser: promqlParser } = require("@prometheus-io/lezer-promql") as { parser: Parser };
-const { parser: logqlParser } = require("@grafana/lezer-logql") as { parser: Parser };
+/*
+ * Offline validation of dashboard queries with the same Lezer grammars Grafana's query editors use
+ * (infra/queries/lezer.ts); a syntax error is an error node, so the tree is walked.
+ */
 
 /**
  * Values that stand in for Grafana's variables when a query is checked offline. Durations are valid

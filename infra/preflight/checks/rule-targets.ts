@@ -1,23 +1,9 @@
+import { promqlParser as parser, type SyntaxNode } from "../../queries/lezer";
 import type { RenderedObject } from "../../render/render";
 import { type Finding, finding } from "./objects";
 import { anchoredRegex, jobsProduced } from "./scraping";
 
-/*
- * PromQL is parsed with the Lezer grammar the repository already uses for dashboards (query-check.ts): the
- * CommonJS build, typed by the small part of Lezer's tree API used here.
- */
-interface SyntaxNode {
-  readonly name: string;
-  readonly from: number;
-  readonly to: number;
-  readonly firstChild: SyntaxNode | null;
-  readonly nextSibling: SyntaxNode | null;
-  getChild(name: string): SyntaxNode | null;
-}
-interface Tree {
-  iterate(spec: { enter(node: { readonly name: string; readonly node: SyntaxNode }): boolean | undefined }): void;
-}
-const { parser } = require("@prometheus-io/lezer-promql") as { parser: { parse(input: string): Tree } };
+// PromQL parsed with the grammar the dashboard checks use.
 
 /** A `job` matcher that needs a target: `=` and `=~` (negative matchers need none). */
 export interface JobMatcher {
