@@ -89,15 +89,6 @@ async function ignoringNotApplicable(run: () => Promise<void> | void): Promise<v
   }
 }
 
-/** Policies validate, never change: one frozen copy per resource (cloning big CRDs per policy is slow). */
-function frozen<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) frozen(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /** Evaluates `pack` (the whole pack unless a test passes its own) and returns every violation. */
 export async function evaluatePolicies(
   resources: HarnessResource[],
@@ -110,7 +101,9 @@ export async function evaluatePolicies(
   const urnOf = (r: HarnessResource) =>
     `urn:pulumi:${environmentOf(config)}::observability-platform::${r.parentType ? `${r.parentType}$` : ""}${r.type}::${r.name}`;
   const byUrn = new Map(resources.map((r) => [urnOf(r), `${r.type}::${r.name}`]));
-  const propsOf = new Map(resources.map((r) => [r, frozen(structuredClone(r.inputs))]));
+  // One copy per resource, shared by every policy, as the analyzer deserializes each resource once per request:
+  // a policy that writes to its props cannot change the caller's resources.
+  const propsOf = new Map(resources.map((r) => [r, structuredClone(r.inputs)]));
 
   for (const policy of pack) {
     const level = levelOf(policy, config);

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { evaluatePolicies, type HarnessResource, loadPolicyConfig } from "../../policies/harness";
@@ -108,8 +108,8 @@ export async function preflight(
   // Every chart with real Helm: the objects helm.v4.Chart would create.
   let rendered: RenderedChart[] = [];
   let renderSkipped: string | undefined;
-  if (!sources) {
-    renderSkipped = "no chart sources (set CHART_SOURCES_DIR): charts were NOT rendered or checked";
+  if (!sources || !existsSync(sources)) {
+    renderSkipped = `${sources ? `chart sources ${sources} do not exist` : "no chart sources (set CHART_SOURCES_DIR)"}: charts were NOT rendered, wiring NOT checked`;
   } else {
     const results = await Promise.allSettled(
       charts.map((c) => renders.get(c.name) ?? renderChart(chartSpecOf(c), sources)),
@@ -154,11 +154,12 @@ export async function preflight(
   }
 
   // Wiring checks on the union, as the cluster would hold it.
-  for (const f of runChecks([...all, ...provided], {
-    config,
-    partial: renderSkipped !== undefined || rendered.some((c) => c.missingSubcharts.length > 0),
-  })) {
-    errors.push(`${f.check}: ${f.object}: ${f.message}`);
+  // Wiring checks need the charts' objects (Prometheus' pods, the collector's Service…): none without a render.
+  if (!renderSkipped && rendered.length === charts.length) {
+    const partial = rendered.some((c) => c.missingSubcharts.length > 0);
+    for (const f of runChecks([...all, ...provided], { config, partial })) {
+      errors.push(`${f.check}: ${f.object}: ${f.message}`);
+    }
   }
 
   lap("checks");
@@ -264,7 +265,7 @@ async function main(): Promise<number> {
   }
   const phases = Object.entries(report.timings).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`);
   process.stdout.write(
-    `preflight ${stack}: OK in ${process.uptime().toFixed(1)} s (loading ${((started - performance.timeOrigin) / 1000).toFixed(1)}, ${phases.join(", ")} s)\n`,
+    `preflight ${stack}: OK${report.renderSkipped ? " (charts NOT rendered)" : ""} in ${process.uptime().toFixed(1)} s (loading ${((started - performance.timeOrigin) / 1000).toFixed(1)}, ${phases.join(", ")} s)\n`,
   );
   return 0;
 }

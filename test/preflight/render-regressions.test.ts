@@ -32,7 +32,11 @@ const withValues = (release: string, edit: (values: Record<string, any>) => void
   edit(spec.values as Record<string, any>);
   return spec;
 };
-const render = (spec: ChartSpec) => renderChart(spec, sources as string);
+const render = (spec: ChartSpec) => {
+  if (!sources)
+    throw new Error("REQUIRE_CHART_SOURCES=1 but no chart sources: set CHART_SOURCES_DIR or provide ../shared/charts");
+  return renderChart(spec, sources);
+};
 async function findings(...changed: ChartSpec[]) {
   const releases = Object.keys(specs);
   const charts = await Promise.all(
