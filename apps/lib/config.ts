@@ -40,6 +40,14 @@ export function numberVar(min: number, max: number, defaultValue: number) {
   return z.preprocess(emptyIsUnset, value.default(defaultValue));
 }
 
+/** A switch: `true` or `false` in any case, as the OpenTelemetry SDK reads its own; empty counts as unset. */
+export function booleanVar(defaultValue: boolean) {
+  const message = "must be true or false";
+  const value = z.enum(["true", "false"], { error: message }).transform((v) => v === "true");
+  const normalized = (v: unknown) => (v === undefined ? undefined : String(v).trim().toLowerCase() || undefined);
+  return z.preprocess(normalized, value.default(defaultValue));
+}
+
 export function urlVar() {
   return z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 }

@@ -1,3 +1,4 @@
+import { type SpanContext, TraceFlags } from "@opentelemetry/api";
 import {
   Counter,
   collectDefaultMetrics,
@@ -6,13 +7,20 @@ import {
   Registry,
   type RegistryContentType,
 } from "prom-client";
-import { HTTP_DURATION_BUCKETS, LABELS, METRICS, type ServiceName } from "./contract";
+import { EXEMPLAR_LABELS, HTTP_DURATION_BUCKETS, LABELS, METRICS, type ServiceName } from "./contract";
 
 const SERVER_LABELS = [LABELS.method, LABELS.route, LABELS.status] as const;
 const CLIENT_LABELS = [LABELS.peerService, LABELS.method, LABELS.status, LABELS.errorType] as const;
 
 export type ServerLabels = Record<(typeof SERVER_LABELS)[number], string | number>;
 export type ClientLabels = Record<(typeof CLIENT_LABELS)[number], string | number>;
+
+/** What services do with a counter: count. */
+export type ServiceCounter<L extends string> = Pick<Counter<L>, "inc">;
+
+/** The counter handed out when metrics are off: counting costs nothing and shows nowhere. */
+const NO_COUNTER: ServiceCounter<string> = { inc: () => undefined };
+const NO_EXEMPLAR = {};
 
 const OPENMETRICS: RegistryContentType = Registry.OPENMETRICS_CONTENT_TYPE;
 const PROMETHEUS_TEXT: RegistryContentType = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -25,19 +33,24 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
 /**
  * The metrics of one service in its own registry, every series labelled service_name.
  * Serves the Prometheus text format, or OpenMetrics (which carries exemplars) when asked for it.
+ * With `enabled: false` only the process and runtime metrics remain: no HTTP or business series,
+ * and recording is a no-op.
  */
 export class ServiceMetrics {
   // prom-client only accepts exemplar histograms on an OpenMetrics registry; render() switches format.
   readonly registry = new Registry<RegistryContentType>();
-  readonly serverDuration: Histogram<(typeof SERVER_LABELS)[number]>;
-  readonly clientDuration: Histogram<(typeof CLIENT_LABELS)[number]>;
+  private readonly enabled: boolean;
+  private readonly serverDuration?: Histogram<(typeof SERVER_LABELS)[number]>;
+  private readonly clientDuration?: Histogram<(typeof CLIENT_LABELS)[number]>;
   private readonly counterNames = new Map<Metric, string>();
   private rendering: Promise<unknown> = Promise.resolve();
 
-  constructor(service: ServiceName, options: { defaultMetrics?: boolean } = {}) {
+  constructor(service: ServiceName, options: { defaultMetrics?: boolean; enabled?: boolean } = {}) {
+    this.enabled = options.enabled ?? true;
     this.registry.setContentType(OPENMETRICS);
     this.registry.setDefaultLabels({ [LABELS.service]: service });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (!this.enabled) return;
     this.serverDuration = new Histogram({
       name: METRICS.serverDuration,
       help: "Duration of inbound HTTP requests (OpenTelemetry http.server.request.duration).",
@@ -55,10 +68,34 @@ export class ServiceMetrics {
     });
   }
 
-  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): ServiceCounter<L> {
+    if (!this.enabled) return NO_COUNTER;
     const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
     this.counterNames.set(counter, name);
     return counter;
+  }
+
+  /** One inbound request; a sampled span becomes the bucket's exemplar, linking it to the trace. */
+  observeServer(method: string, route: string, status: number, seconds: number, span?: SpanContext): void {
+    if (!this.serverDuration) return;
+    const sampled = span !== undefined && (span.traceFlags & TraceFlags.SAMPLED) !== 0;
+    const exemplarLabels = sampled
+      ? { [EXEMPLAR_LABELS.traceId]: span.traceId, [EXEMPLAR_LABELS.spanId]: span.spanId }
+      : NO_EXEMPLAR;
+    this.serverDuration.observe({
+      labels: { [LABELS.method]: method, [LABELS.route]: route, [LABELS.status]: status },
+      value: seconds,
+      // prom-client types exemplar labels as the metric's own label names; any names are valid.
+      exemplarLabels: exemplarLabels as ServerLabels,
+    });
+  }
+
+  /** One call to another service; status 0 and an error type when there was no usable answer. */
+  observeClient(peer: ServiceName, method: string, status: number, errorType: string, seconds: number): void {
+    this.clientDuration?.observe(
+      { [LABELS.peerService]: peer, [LABELS.method]: method, [LABELS.status]: status, [LABELS.errorType]: errorType },
+      seconds,
+    );
   }
 
   /** Renders the exposition; scrapes are serialized because the format is a registry-wide switch. */

@@ -2,10 +2,10 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { z } from "zod";
-import { ConfigError, intVar, LOG_LEVELS, parseEnv } from "./config";
+import { booleanVar, ConfigError, intVar, LOG_LEVELS, parseEnv } from "./config";
 import { CONTAINER_PORT, type ServiceName } from "./contract";
 import { FaultInjector, faultEnvSchema } from "./faults";
-import { createServiceApp, type ServiceContext } from "./http/app";
+import { createServiceApp, type ServiceContext, type Signals } from "./http/app";
 import type { Route } from "./http/routes";
 import { createLogger } from "./logger";
 import { ServiceMetrics } from "./metrics";
@@ -24,8 +24,16 @@ export const baseEnvSchema = z.object({
   SHUTDOWN_DELAY_MS: intVar(0, 60_000, 0),
   /** Upper bound on a graceful shutdown; connections still open after it are closed. */
   SHUTDOWN_TIMEOUT_MS: intVar(100, 120_000, 10_000),
+  /** The standard OpenTelemetry switch, read by the SDK itself; validated here, used for the app. */
+  OTEL_SDK_DISABLED: booleanVar(false),
+  METRICS_ENABLED: booleanVar(true),
+  LOGS_ENABLED: booleanVar(true),
 });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
+
+export function signalsOf(env: BaseEnv): Signals {
+  return { traces: !env.OTEL_SDK_DISABLED, metrics: env.METRICS_ENABLED, logs: env.LOGS_ENABLED };
+}
 
 /** What a service module provides: its own config and, from it, its routes. */
 export interface ServiceDefinition<C> {
@@ -44,6 +52,7 @@ export interface BuiltService {
   app: Express;
   context: ServiceContext;
   base: BaseEnv;
+  signals: Signals;
   /** Marks the service as shutting down (readiness turns false). */
   beginShutdown(): void;
   close(): void;
@@ -68,12 +77,17 @@ export function buildService<C>(
   };
   const base = collect(() => parseEnv(baseEnvSchema, env));
   const config = collect(() => parseEnv(definition.env, env));
-  const { logger, flush } = createLogger({
+  const signals = base ? signalsOf(base) : { traces: true, metrics: true, logs: true };
+  const { logger, accessLog, flush } = createLogger({
     service: definition.name,
     level: base?.LOG_LEVEL ?? "info",
+    enabled: signals.logs,
     sink: options.logSink,
   });
-  const metrics = new ServiceMetrics(definition.name, { defaultMetrics: options.defaultMetrics });
+  const metrics = new ServiceMetrics(definition.name, {
+    defaultMetrics: options.defaultMetrics,
+    enabled: signals.metrics,
+  });
   const faults = new FaultInjector();
   const context: ServiceContext = { service: definition.name, logger, metrics, faults };
   if (!base || config === undefined) {
@@ -96,11 +110,14 @@ export function buildService<C>(
     adminToken: base.ADMIN_TOKEN,
     isShuttingDown: () => shuttingDown,
     readinessChecks: parts.readinessChecks,
+    signals,
+    accessLog,
   });
   return {
     app,
     context,
     base,
+    signals,
     beginShutdown: () => {
       shuttingDown = true;
     },
@@ -129,16 +146,20 @@ export function runService<C>(definition: ServiceDefinition<C>, telemetry: Telem
   }
   const { app, base, context } = service;
   const { logger } = context;
+  /** Ends the process on an error that leaves it useless; with logs off the error still goes to stderr. */
+  const fatal = (message: string, fields: { error: string; stack?: string }) => {
+    logger.error(message, fields);
+    if (!service.signals.logs)
+      process.stderr.write(`${definition.name}: ${message}: ${fields.stack ?? fields.error}\n`);
+    service.flushLogs();
+    process.exit(1);
+  };
   const server: Server = app.listen(base.PORT, () => {
     const { port } = server.address() as AddressInfo;
     logger.info("listening", { port, admin_api: base.ADMIN_TOKEN !== undefined });
   });
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
-  server.on("error", (err) => {
-    logger.error("server error", { error: err.message });
-    service.flushLogs();
-    process.exit(1);
-  });
+  server.on("error", (err) => fatal("server error", { error: err.message }));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -172,11 +193,7 @@ export function runService<C>(definition: ServiceDefinition<C>, telemetry: Telem
   process.on("unhandledRejection", (reason) => {
     logger.error("unhandled rejection", { error: reason instanceof Error ? reason.message : String(reason) });
   });
-  process.on("uncaughtException", (err) => {
-    logger.error("uncaught exception", { error: err.message, stack: err.stack });
-    service.flushLogs();
-    process.exit(1);
-  });
+  process.on("uncaughtException", (err) => fatal("uncaught exception", { error: err.message, stack: err.stack }));
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
 }

@@ -1,4 +1,4 @@
 import { startTelemetry } from "../lib/telemetry";
 
-/** Imported first by main.ts so http and express are patched before they load. */
+/** Imported first by main.ts: tracing is set up before anything else loads. */
 export const telemetry = startTelemetry("product");

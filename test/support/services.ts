@@ -20,8 +20,8 @@ export interface InProcess extends Running {
 }
 
 /**
- * Builds a service in this process (no OpenTelemetry SDK: jest's module loader bypasses the
- * instrumentation hooks) and serves it on a free port; log lines are captured as objects.
+ * Builds a service in this process (no OpenTelemetry SDK unless the test file starts one) and
+ * serves it on a free port; log lines are captured as objects.
  */
 export async function startInProcess(
   name: ServiceName,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigError, intVar, parseEnv, urlVar } from "../../apps/lib/config";
-import { baseEnvSchema } from "../../apps/lib/service";
+import { baseEnvSchema, signalsOf } from "../../apps/lib/service";
 import { orderEnvSchema } from "../../apps/order/service";
 
 describe("environment validation", () => {
@@ -33,6 +33,31 @@ describe("environment validation", () => {
       "PORT: must be an integer from 1 to 65535",
       "LOG_LEVEL: must be one of: error, warn, info, debug",
       "SHUTDOWN_TIMEOUT_MS: must be an integer from 100 to 120000",
+    ]);
+  });
+
+  test("signal switches: all on by default; true or false in any case; empty counts as unset", () => {
+    expect(signalsOf(parseEnv(baseEnvSchema, {}))).toEqual({ traces: true, metrics: true, logs: true });
+    const env = parseEnv(baseEnvSchema, { OTEL_SDK_DISABLED: "TRUE", METRICS_ENABLED: " false ", LOGS_ENABLED: "" });
+    expect(signalsOf(env)).toEqual({ traces: false, metrics: false, logs: true });
+    expect(signalsOf(parseEnv(baseEnvSchema, { OTEL_SDK_DISABLED: "false", LOGS_ENABLED: "False" }))).toEqual({
+      traces: true,
+      metrics: true,
+      logs: false,
+    });
+  });
+
+  test("an invalid switch is named with the values it allows", () => {
+    let error: unknown;
+    try {
+      parseEnv(baseEnvSchema, { OTEL_SDK_DISABLED: "yes", METRICS_ENABLED: "0", LOGS_ENABLED: "off" });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      "OTEL_SDK_DISABLED: must be true or false",
+      "METRICS_ENABLED: must be true or false",
+      "LOGS_ENABLED: must be true or false",
     ]);
   });
 

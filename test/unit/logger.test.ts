@@ -1,6 +1,6 @@
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { LOG_FIELDS } from "../../apps/lib/contract";
+import { ACCESS_LOG_MESSAGE, LOG_FIELDS } from "../../apps/lib/contract";
 import { createLogger } from "../../apps/lib/logger";
 
 const waitTick = () => new Promise((r) => setImmediate(r));
@@ -47,6 +47,41 @@ describe("JSON logger", () => {
       [LOG_FIELDS.spanId]: "b7ad6b7169203331",
       [LOG_FIELDS.level]: "warn",
     });
+  });
+
+  test("the access log writes exactly the line logger.info writes for the same fields", async () => {
+    const { logger, lines } = capture();
+    const { accessLog } = createLogger({
+      service: "order",
+      level: "info",
+      sink: { write: (l: string) => lines.push(l) },
+    });
+    const fields = {
+      [LOG_FIELDS.traceId]: "0af7651916cd43dd8448eb211c80319c",
+      [LOG_FIELDS.spanId]: "b7ad6b7169203331",
+      [LOG_FIELDS.method]: "GET",
+      [LOG_FIELDS.route]: "/orders/:id",
+      [LOG_FIELDS.status]: 200,
+      [LOG_FIELDS.durationMs]: 1.5,
+      [LOG_FIELDS.fault]: "latency",
+    };
+    logger.info(ACCESS_LOG_MESSAGE, fields);
+    accessLog?.(fields);
+    await waitTick();
+    const withoutTime = (line: string | undefined) => line?.replace(/"timestamp":"[^"]+"/, "");
+    expect(lines).toHaveLength(2);
+    expect(withoutTime(lines[1])).toBe(withoutTime(lines[0]));
+  });
+
+  test("no access log when logs are off or the level is above info; nothing written when off", async () => {
+    const lines: string[] = [];
+    const sink = { write: (l: string) => lines.push(l) };
+    expect(createLogger({ service: "order", level: "warn", sink }).accessLog).toBeUndefined();
+    const off = createLogger({ service: "order", level: "info", enabled: false, sink });
+    expect(off.accessLog).toBeUndefined();
+    off.logger.error("dropped");
+    await waitTick();
+    expect(lines).toEqual([]);
   });
 
   test("honours the level", async () => {

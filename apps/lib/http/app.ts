@@ -1,8 +1,5 @@
-import { type Span, SpanStatusCode, TraceFlags, trace } from "@opentelemetry/api";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import {
-  ACCESS_LOG_MESSAGE,
-  EXEMPLAR_LABELS,
   INFRA_PATHS,
   LABELS,
   LOG_FIELDS,
@@ -13,11 +10,12 @@ import {
   UNMATCHED_ROUTE,
 } from "../contract";
 import type { FaultInjector } from "../faults";
-import type { Logger } from "../logger";
+import type { AccessLog, Logger } from "../logger";
 import type { ServiceMetrics } from "../metrics";
 import { faultAdminRoutes, requireBearer } from "./admin";
 import { HttpError } from "./errors";
 import { BODY_LIMIT, mountRoutes, type Route } from "./routes";
+import { methodLabel, recordFailure, telemetryOf, traceRequests } from "./tracing";
 
 /** What every service module gets: its name and its telemetry. */
 export interface ServiceContext {
@@ -27,6 +25,13 @@ export interface ServiceContext {
   faults: FaultInjector;
 }
 
+/** Which telemetry the service produces; each can be switched off (see docs/services.md). */
+export interface Signals {
+  traces: boolean;
+  metrics: boolean;
+  logs: boolean;
+}
+
 export interface ServiceAppOptions extends ServiceContext {
   routes: Route[];
   /** Enables `GET/PUT /admin/faults` behind this bearer token; without it the endpoint does not exist. */
@@ -34,55 +39,38 @@ export interface ServiceAppOptions extends ServiceContext {
   isShuttingDown: () => boolean;
   /** Extra readiness checks (dependencies), by name; all must be true to be ready. */
   readinessChecks?: () => Promise<Record<string, boolean>>;
+  signals: Signals;
+  /** Writes the access-log line; none when logs are off or above info. */
+  accessLog?: AccessLog;
 }
-
-interface RequestTelemetry {
-  span?: Span;
-  fault?: string;
-}
-
-const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
-
-/** Unknown methods collapse into one value, as the OpenTelemetry conventions say, to bound cardinality. */
-export function methodLabel(method: string): string {
-  return KNOWN_METHODS.has(method) ? method : "_OTHER";
-}
-
-const NO_EXEMPLAR = {};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function telemetryOf(res: express.Response): RequestTelemetry {
-  return res.locals as RequestTelemetry;
-}
-
-/** Records the server histogram (with a trace exemplar when sampled) and one access-log line. */
-function observeRequests({ metrics, logger }: ServiceContext): RequestHandler {
+/**
+ * Records the server histogram (with a trace exemplar when sampled) and one access-log line; no
+ * middleware at all when neither is wanted, and nothing built for the one that is not.
+ */
+function observeRequests({ metrics, signals, accessLog }: ServiceAppOptions): RequestHandler | undefined {
+  const measure = signals.metrics;
+  if (!measure && !accessLog) return undefined;
   return (req, res, next) => {
     const start = performance.now();
-    const telemetry = telemetryOf(res);
-    telemetry.span = trace.getActiveSpan();
     res.once("finish", () => {
       const seconds = (performance.now() - start) / 1000;
       const route: string = req.route?.path ?? UNMATCHED_ROUTE;
       const method = methodLabel(req.method);
-      const labels = { [LABELS.method]: method, [LABELS.route]: route, [LABELS.status]: res.statusCode };
-      const spanContext = telemetry.span?.spanContext();
-      const sampled = spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
-      const exemplarLabels = sampled
-        ? { [EXEMPLAR_LABELS.traceId]: spanContext.traceId, [EXEMPLAR_LABELS.spanId]: spanContext.spanId }
-        : NO_EXEMPLAR;
-      // prom-client types exemplar labels as the metric's own label names; any names are valid.
-      metrics.serverDuration.observe({ labels, value: seconds, exemplarLabels: exemplarLabels as typeof labels });
-      if (INFRA_PATHS.includes(route)) return;
-      logger.info(ACCESS_LOG_MESSAGE, {
+      const { span, fault } = telemetryOf(res);
+      const spanContext = span?.spanContext();
+      if (measure) metrics.observeServer(method, route, res.statusCode, seconds, spanContext);
+      if (!accessLog || INFRA_PATHS.includes(route)) return;
+      accessLog({
         [LOG_FIELDS.traceId]: spanContext?.traceId,
         [LOG_FIELDS.spanId]: spanContext?.spanId,
         [LOG_FIELDS.method]: method,
         [LOG_FIELDS.route]: route,
         [LOG_FIELDS.status]: res.statusCode,
         [LOG_FIELDS.durationMs]: Math.round(seconds * 1e4) / 10,
-        ...(telemetry.fault ? { [LOG_FIELDS.fault]: telemetry.fault } : {}),
+        ...(fault ? { [LOG_FIELDS.fault]: fault } : {}),
       });
     });
     next();
@@ -108,7 +96,7 @@ function injectFaults({ faults, metrics }: ServiceContext): RequestHandler {
     if (!decision.failWith) return next();
     const { status } = decision.failWith;
     const message = decision.failWith.kind === "outage" ? "injected outage" : "injected fault";
-    telemetry.span?.setStatus({ code: SpanStatusCode.ERROR, message });
+    recordFailure(res, message);
     res.status(status).json({ error: message, fault: decision.failWith.kind });
   };
 }
@@ -126,12 +114,8 @@ const BODY_ERRORS: Record<string, { status: number; error: string }> = {
 function handleErrors({ logger }: ServiceContext): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const telemetry = telemetryOf(res);
     if (err instanceof HttpError) {
-      if (err.status >= 500) {
-        telemetry.span?.recordException(err);
-        telemetry.span?.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-      }
+      if (err.status >= 500) recordFailure(res, err.message, err);
       res.status(err.status).json(err.toJSON());
       return;
     }
@@ -140,9 +124,8 @@ function handleErrors({ logger }: ServiceContext): ErrorRequestHandler {
       res.status(bodyError.status).json({ error: bodyError.error });
       return;
     }
-    const spanContext = telemetry.span?.spanContext();
-    telemetry.span?.recordException(err instanceof Error ? err : String(err));
-    telemetry.span?.setStatus({ code: SpanStatusCode.ERROR, message: "unexpected error" });
+    const spanContext = telemetryOf(res).span?.spanContext();
+    recordFailure(res, "unexpected error", err instanceof Error ? err : String(err));
     logger.error("unexpected error", {
       [LOG_FIELDS.traceId]: spanContext?.traceId,
       [LOG_FIELDS.spanId]: spanContext?.spanId,
@@ -161,7 +144,9 @@ export function createServiceApp(options: ServiceAppOptions): express.Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
-  app.use(observeRequests(options));
+  if (options.signals.traces) app.use(traceRequests());
+  const observe = observeRequests(options);
+  if (observe) app.use(observe);
 
   const infra = [
     { method: "GET", path: PATHS.health, handler: (_req, res) => void res.json({ status: "ok" }) },

@@ -1,7 +1,26 @@
 import http from "node:http";
 import https from "node:https";
-import { LABELS, PATHS, type ServiceName } from "../contract";
+import {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from "@opentelemetry/semantic-conventions";
+import { PATHS, type ServiceName } from "../contract";
 import type { ServiceMetrics } from "../metrics";
+import { tracer } from "./tracing";
 
 export type DownstreamFailure = "timeout" | "unavailable" | "bad_response";
 
@@ -26,13 +45,39 @@ const MAX_RESPONSE_BYTES = 1 << 20;
 const PROBE_TIMEOUT_MS = 1_000;
 
 /**
- * JSON over HTTP to one dependency, on node:http so the OpenTelemetry http instrumentation traces
- * it and injects traceparent/baggage. Every call has a deadline that covers connect, headers and
- * body; failures become DownstreamError. Connection failures mark the dependency unreachable until
- * a probe of its /healthz answers (order's readiness reads this).
+ * A CLIENT span for a call made within a traced request, or none outside one: readiness probes of
+ * dependencies are no user request. Attributes are only gathered when the span records.
+ */
+function startClientSpan(parent: Context, method: string, url: URL, server: Attributes): Span | undefined {
+  if (trace.getSpan(parent) === undefined) return undefined;
+  const span = tracer.startSpan(method, { kind: SpanKind.CLIENT }, parent);
+  if (span.isRecording())
+    span.setAttributes({ ...server, [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_FULL]: url.href });
+  return span;
+}
+
+/** A 4xx or 5xx answer fails a client span (error.type = status code), as does a call without answer. */
+function endClientSpan(span: Span, status: number, failure: DownstreamError | undefined): void {
+  if (!span.isRecording()) return;
+  if (status > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  const errorType = status >= 400 ? String(status) : failure?.failure;
+  if (errorType !== undefined) {
+    if (status === 0 && failure) span.recordException(failure);
+    span.setAttribute(ATTR_ERROR_TYPE, errorType);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: failure?.message });
+  }
+  span.end();
+}
+
+/**
+ * JSON over HTTP to one dependency. Within a traced request each call is a CLIENT span whose
+ * context goes out as W3C traceparent (and baggage). Every call has a deadline that covers connect,
+ * headers and body; failures become DownstreamError. Connection failures mark the dependency
+ * unreachable until a probe of its /healthz answers (order's readiness reads this).
  */
 export class ServiceClient {
   private readonly agent: http.Agent;
+  private readonly server: Attributes;
   private unreachable = false;
 
   constructor(
@@ -43,6 +88,8 @@ export class ServiceClient {
   ) {
     const Agent = baseUrl.protocol === "https:" ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 128, timeout: 30_000 });
+    const port = baseUrl.port ? Number(baseUrl.port) : baseUrl.protocol === "https:" ? 443 : 80;
+    this.server = { [ATTR_SERVER_ADDRESS]: baseUrl.hostname, [ATTR_SERVER_PORT]: port };
   }
 
   get isUnreachable(): boolean {
@@ -51,10 +98,14 @@ export class ServiceClient {
 
   async request<T>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
     const start = performance.now();
-    let status: number | string = 0;
+    const url = new URL(path, this.baseUrl);
+    const parent = context.active();
+    const span = startClientSpan(parent, method, url, this.server);
+    let status = 0;
     let errorType = "";
+    let failure: DownstreamError | undefined;
     try {
-      const response = await this.send(method, path, body, this.timeoutMs);
+      const response = await this.send(method, url, body, this.timeoutMs, span ? trace.setSpan(parent, span) : parent);
       status = response.status;
       this.unreachable = false;
       if (response.status >= 500) {
@@ -63,20 +114,13 @@ export class ServiceClient {
       }
       return response as JsonResponse<T>;
     } catch (err) {
-      const failure = err instanceof DownstreamError ? err : this.classify(err);
+      failure = err instanceof DownstreamError ? err : this.classify(err);
       errorType ||= failure.failure;
       if (failure.failure === "unavailable") this.unreachable = true;
       throw failure;
     } finally {
-      this.metrics.clientDuration.observe(
-        {
-          [LABELS.peerService]: this.dependency,
-          [LABELS.method]: method,
-          [LABELS.status]: status,
-          [LABELS.errorType]: errorType,
-        },
-        (performance.now() - start) / 1000,
-      );
+      this.metrics.observeClient(this.dependency, method, status, errorType, (performance.now() - start) / 1000);
+      if (span) endClientSpan(span, status, failure);
     }
   }
 
@@ -84,7 +128,8 @@ export class ServiceClient {
   async checkReachable(): Promise<boolean> {
     if (!this.unreachable) return true;
     try {
-      const { status } = await this.send("GET", PATHS.health, undefined, Math.min(PROBE_TIMEOUT_MS, this.timeoutMs));
+      const probe = new URL(PATHS.health, this.baseUrl);
+      const { status } = await this.send("GET", probe, undefined, Math.min(PROBE_TIMEOUT_MS, this.timeoutMs));
       this.unreachable = status >= 500;
     } catch {
       this.unreachable = true;
@@ -108,7 +153,8 @@ export class ServiceClient {
     return new DownstreamError(this.dependency, "bad_response", err instanceof Error ? err.message : String(err));
   }
 
-  private send(method: string, path: string, body: unknown, timeoutMs: number): Promise<JsonResponse> {
+  /** One exchange; `propagate` is the context sent along as traceparent/baggage (none for probes). */
+  private send(method: string, url: URL, body: unknown, timeoutMs: number, propagate?: Context): Promise<JsonResponse> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: http.OutgoingHttpHeaders = { accept: "application/json" };
@@ -116,7 +162,8 @@ export class ServiceClient {
         headers["content-type"] = "application/json";
         headers["content-length"] = Buffer.byteLength(payload);
       }
-      const req = (this.baseUrl.protocol === "https:" ? https : http).request(new URL(path, this.baseUrl), {
+      if (propagate) propagation.inject(propagate, headers);
+      const req = (url.protocol === "https:" ? https : http).request(url, {
         method,
         headers,
         agent: this.agent,

@@ -2,6 +2,7 @@ import express, { type Request, type RequestHandler, type Response } from "expre
 import type { z } from "zod";
 import { dottedPath } from "../config";
 import { HttpError, invalidBody } from "./errors";
+import { keepContext } from "./tracing";
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -22,7 +23,7 @@ export function route<B>(definition: Route<B>): Route {
 /** Bodies larger than this are refused with 413 before they are parsed. */
 export const BODY_LIMIT = "16kb";
 
-const parseJson = express.json({ limit: BODY_LIMIT, strict: true });
+const parseJson = keepContext(express.json({ limit: BODY_LIMIT, strict: true }));
 
 function requireJson(req: Request, _res: Response, next: (err?: unknown) => void): void {
   const hasBody = (req.headers["content-length"] ?? "0") !== "0" || req.headers["transfer-encoding"] !== undefined;
