@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { analyze, type Report } from "./analyze";
+import { killAllServices } from "./cluster";
+import { writeDocs } from "./docs";
+import { describeMachine, loadAverage } from "./machine";
+import { estimateSeconds, parseOptions, USAGE, UsageError } from "./options";
+import { Deadline, runBenchmark } from "./run";
+import { renderText } from "./table";
+import { reportTables } from "./tables";
+import { VARIANTS } from "./variants";
+
+/** The repository root, from dist/apps/bench. */
+const ROOT = path.resolve(__dirname, "../../..");
+
+/** telemetry-2025-01-31T12-00-00Z.json */
+export function reportFileName(startedAt: string): string {
+  return `telemetry-${startedAt.replace(/\.\d+Z$/, "Z").replaceAll(":", "-")}.json`;
+}
+
+function writeJson(report: Report, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const files = [path.join(outDir, reportFileName(report.startedAt)), path.join(outDir, "latest.json")];
+  for (const file of files) writeFileSync(file, text);
+  return files;
+}
+
+const relative = (file: string) => path.relative(process.cwd(), file) || file;
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (err.message) process.stderr.write(`bench: ${err.message}\n`);
+    process.stderr.write(`${USAGE}\n`);
+    return err.message ? 2 : 0;
+  }
+  const t0 = performance.now();
+  const progress = (line: string) =>
+    process.stderr.write(`[${((performance.now() - t0) / 1_000).toFixed(1).padStart(6)} s] ${line}\n`);
+
+  // No service process may outlive the benchmark, however it ends.
+  process.once("exit", killAllServices);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: stopping`);
+      killAllServices();
+      process.exit(130);
+    });
+  }
+
+  const machine = describeMachine();
+  const estimate = estimateSeconds(options, VARIANTS.length);
+  progress(
+    `telemetry benchmark${options.smoke ? " (smoke)" : ""}: ${VARIANTS.length} variants × 3 services, ` +
+      `${options.rate} req/s in ${options.sliceS} s slices × ${options.cycles} cycles (${options.scenarios.join(", ")}), ` +
+      `saturation ${options.saturation.cycles} × ${options.saturation.sliceS} s at ${options.saturation.connections} connections; ` +
+      `about ${Math.ceil(estimate)} s (${machine.cpus} cores, load ${machine.loadAverageStart.join(" ")})`,
+  );
+  const deadline = new Deadline(Date.now() + (estimate * 1.5 + 120) * 1_000);
+  const run = await runBenchmark(options, progress, deadline);
+  machine.loadAverageEnd = loadAverage();
+  const report = analyze(run, options, machine);
+
+  process.stdout.write(`\n${reportTables(report).map(renderText).join("\n\n")}\n\n`);
+  const files = writeJson(report, options.outDir ? path.resolve(options.outDir) : path.join(ROOT, "out", "bench"));
+  if (options.docs) files.push(...(await writeDocs(report, path.join(ROOT, "docs"))));
+  progress(`wrote ${files.map(relative).join(", ")}`);
+  if (report.totals.errors > 0) {
+    progress(
+      `warning: ${report.totals.errors} of ${report.totals.requests} requests failed (see "errorSamples" in the JSON)`,
+    );
+  }
+  return 0;
+}
