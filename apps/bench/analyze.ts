@@ -64,34 +64,15 @@ export interface SaturationVariant {
   vsBaseline?: { throughputLostPct: Spread; cpuPerRequestPct: Spread };
 }
 
-export interface SliceSummary {
-  phase: PhaseName;
-  cycle: number;
-  variant: VariantName;
-  position: number;
-  startS: number;
-  durationS: number;
-  answered: number;
-  ok: number;
-  errors: number;
-  /** Attributed CPU (activeCpuUs + deferredCpuUs - idleUsPerS × deferredS), µs. */
-  cpuUs: number;
-  activeCpuUs: number;
-  deferredCpuUs: number;
-  deferredS: number;
-  idleUsPerS: number;
+/** A slice as the JSON keeps it: the record without raw latencies, plus what is derived from them. */
+export type SliceSummary = Omit<SliceRecord, "latencyUs" | "rssBytes" | "errorSamples"> & {
   cpuPerRequestUs: number;
   p50Us?: number;
   p90Us?: number;
   p99Us?: number;
-  logBytes: number;
-  exportBytes: number;
-  exports: number;
-  scraped: boolean;
   rssMiB: number;
-  sendLagUs?: { p50: number; max: number };
   errorSamples?: string[];
-}
+};
 
 export interface Report {
   schema: 1;
