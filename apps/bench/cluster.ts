@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { Pool } from "undici";
+import { dependencyUrlEnv, PATHS, type ServiceName } from "../../contract";
 import { freePort, waitFor } from "../demo/net";
-import { dependencyUrlEnv, PATHS, type ServiceName } from "../lib/contract";
 import { type OtlpSink, startOtlpSink } from "./sink";
 import type { Variant } from "./variants";
 

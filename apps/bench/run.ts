@@ -1,4 +1,4 @@
-import { PATHS } from "../lib/contract";
+import { PATHS } from "../../contract";
 import { attribute, type Counters, idleRate, Timeline } from "./attribution";
 import { startCluster, type VariantCluster } from "./cluster";
 import { runOpenLoop } from "./open-loop";

@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError, intVar, parseEnv } from "../lib/config";
-import { dependencyUrlEnv, LOCAL_BASE_PORT, localPorts, OTLP_HTTP_PORT, PATHS, SERVICE_NAMES } from "../lib/contract";
+import { dependencyUrlEnv, LOCAL_BASE_PORT, localPorts, OTLP_HTTP_PORT, PATHS, SERVICE_NAMES } from "../../contract";
 import { alertmanagerConfig } from "../../infra/alerting/alertmanager";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { loadStackConfig } from "../../infra/config/stack-file";

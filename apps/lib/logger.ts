@@ -2,7 +2,7 @@ import { trace } from "@opentelemetry/api";
 import SonicBoom from "sonic-boom";
 import winston from "winston";
 import TransportStream from "winston-transport";
-import { ACCESS_LOG_MESSAGE, LOG_FIELDS, type ServiceName } from "./contract";
+import { ACCESS_LOG_MESSAGE, LOG_FIELDS, type ServiceName } from "../../contract";
 
 export type Logger = winston.Logger;
 

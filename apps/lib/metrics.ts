@@ -7,7 +7,7 @@ import {
   Registry,
   type RegistryContentType,
 } from "prom-client";
-import { EXEMPLAR_LABELS, HTTP_DURATION_BUCKETS, LABELS, METRICS, type ServiceName } from "./contract";
+import { EXEMPLAR_LABELS, HTTP_DURATION_BUCKETS, LABELS, METRICS, type ServiceName } from "../../contract";
 
 const SERVER_LABELS = [LABELS.method, LABELS.route, LABELS.status] as const;
 const CLIENT_LABELS = [LABELS.peerService, LABELS.method, LABELS.status, LABELS.errorType] as const;

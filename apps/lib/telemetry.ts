@@ -5,7 +5,7 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from "@opentelemetry/semantic-conventions";
-import type { ServiceName } from "./contract";
+import type { ServiceName } from "../../contract";
 
 export interface Telemetry {
   /** Flushes buffered spans; resolves within `timeoutMs` whether or not the collector answers. */

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { z } from "zod";
+import { dependencyUrlEnv, LABELS, METRICS, SPAN_ATTRIBUTES } from "../../contract";
 import { intVar, urlVar } from "../lib/config";
-import { dependencyUrlEnv, LABELS, METRICS, SPAN_ATTRIBUTES } from "../lib/contract";
 import { DownstreamError, ServiceClient } from "../lib/http/client";
 import { HttpError, notFound } from "../lib/http/errors";
 import { route } from "../lib/http/routes";

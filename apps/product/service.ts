@@ -1,6 +1,6 @@
 import { trace } from "@opentelemetry/api";
 import { z } from "zod";
-import { LABELS, METRICS, SPAN_ATTRIBUTES } from "../lib/contract";
+import { LABELS, METRICS, SPAN_ATTRIBUTES } from "../../contract";
 import { HttpError, notFound } from "../lib/http/errors";
 import { route } from "../lib/http/routes";
 import { fromCents } from "../lib/money";

@@ -1,4 +1,4 @@
-import { LABELS } from "../../apps/lib/contract";
+import { LABELS } from "../../contract";
 
 /**
  * Names of the recording rules the SLO and aggregation rule generators emit. Dashboards, alerts and

@@ -1,4 +1,4 @@
-import { INFRA_PATHS, LABELS, METRICS, SERVICE_NAMES } from "../../apps/lib/contract";
+import { INFRA_PATHS, LABELS, METRICS, SERVICE_NAMES } from "../../contract";
 import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_LABEL, SLO_RECORDS, type SliWindow } from "./names";
 import { apiRequests, BURN_RATE_ALERTS, burnFactor, type Slo, sliErrorRatio } from "./slos";
 

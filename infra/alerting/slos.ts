@@ -1,4 +1,4 @@
-import { INFRA_PATHS, LABELS, METRICS, SERVICE_NAMES, type ServiceName } from "../../apps/lib/contract";
+import { INFRA_PATHS, LABELS, METRICS, SERVICE_NAMES, type ServiceName } from "../../contract";
 import type { StackConfig } from "../config/schema";
 import type { SloKind } from "./names";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describeIssues, dottedPath } from "../../apps/lib/config";
-import { HTTP_DURATION_BUCKETS, SERVICE_NAMES } from "../../apps/lib/contract";
+import { HTTP_DURATION_BUCKETS, SERVICE_NAMES } from "../../contract";
 
 /** Stack config errors name the key path under `platform` and what is allowed. */
 export class StackConfigError extends Error {

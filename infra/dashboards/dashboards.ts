@@ -9,7 +9,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { INFRA_PATHS, LABELS, LOG_FIELDS, METRICS } from "../../apps/lib/contract";
+import { INFRA_PATHS, LABELS, LOG_FIELDS, METRICS } from "../../contract";
 import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_KINDS, SLO_LABEL, SLO_RECORDS } from "../alerting/names";
 import { ALERT_SERVICE_LABEL } from "../alerting/rules";
 import { windowHours } from "../alerting/slos";

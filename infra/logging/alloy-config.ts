@@ -1,4 +1,4 @@
-import { LOG_FIELDS } from "../../apps/lib/contract";
+import { LOG_FIELDS } from "../../contract";
 
 export interface AlloyPipelineArgs {
   /** Namespaces whose pod logs are collected. */

@@ -1,4 +1,4 @@
-import { EXEMPLAR_LABELS, LABELS, LOG_FIELDS, METRICS } from "../../apps/lib/contract";
+import { EXEMPLAR_LABELS, LABELS, LOG_FIELDS, METRICS } from "../../contract";
 import { clusterUrl, DATASOURCE_UIDS, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
 
 /**

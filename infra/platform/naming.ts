@@ -1,4 +1,4 @@
-import { OTLP_HTTP_PORT, type ServiceName } from "../../apps/lib/contract";
+import { OTLP_HTTP_PORT, type ServiceName } from "../../contract";
 import type { StackConfig } from "../config/schema";
 
 /**

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../apps/lib/contract";
+import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../contract";
 import type { AlertReceivers } from "../alerting/alertmanager";
 import type { StackConfig } from "../config/schema";
 import { Dashboards } from "../dashboards/dashboards-component";

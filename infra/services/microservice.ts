@@ -7,7 +7,7 @@ import {
   PATHS,
   SERVICE_DEPENDENCIES,
   type ServiceName,
-} from "../../apps/lib/contract";
+} from "../../contract";
 import type { StackConfig } from "../config/schema";
 import { OPEN_RULE_REASON_ANNOTATION } from "../platform/labels";
 import type { Namespaces } from "../platform/naming";

@@ -1,4 +1,4 @@
-import { HTTP_DURATION_BUCKETS } from "../../apps/lib/contract";
+import { HTTP_DURATION_BUCKETS } from "../../contract";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
 
 export interface CollectorConfigArgs {

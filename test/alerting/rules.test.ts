@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { HTTP_DURATION_BUCKETS } from "../../apps/lib/contract";
+import { HTTP_DURATION_BUCKETS } from "../../contract";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES, alertNames, RUNBOOK_BASE_URL } from "../../infra/alerting/rules";
 import { BURN_RATE_ALERTS, burnFactor } from "../../infra/alerting/slos";

@@ -1,5 +1,5 @@
-import { HTTP_DURATION_BUCKETS, LABELS, METRICS, PATHS, UNMATCHED_ROUTE } from "../../apps/lib/contract";
 import { ServiceMetrics } from "../../apps/lib/metrics";
+import { HTTP_DURATION_BUCKETS, LABELS, METRICS, PATHS, UNMATCHED_ROUTE } from "../../contract";
 import { call } from "../support/http";
 import { type InProcess, startInProcess } from "../support/services";
 

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { dependencyUrlEnv } from "../../apps/lib/contract";
+import { dependencyUrlEnv } from "../../contract";
 import { blackHole, call, freePort, waitFor } from "../support/http";
 import { type InProcess, startInProcess } from "../support/services";
 

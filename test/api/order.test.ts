@@ -1,4 +1,4 @@
-import { dependencyUrlEnv } from "../../apps/lib/contract";
+import { dependencyUrlEnv } from "../../contract";
 import { call } from "../support/http";
 import { type InProcess, startInProcess } from "../support/services";
 

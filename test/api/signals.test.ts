@@ -1,5 +1,5 @@
-import { LOG_FIELDS, METRICS } from "../../apps/lib/contract";
 import { ServiceMetrics } from "../../apps/lib/metrics";
+import { LOG_FIELDS, METRICS } from "../../contract";
 import { call } from "../support/http";
 import { type InProcess, startInProcess } from "../support/services";
 

@@ -14,11 +14,11 @@ import {
   ATTR_URL_SCHEME,
 } from "@opentelemetry/semantic-conventions";
 import type { Request, RequestHandler, Response } from "express";
-import { ACCESS_LOG_MESSAGE, dependencyUrlEnv, LOG_FIELDS, PATHS, SPAN_ATTRIBUTES } from "../../apps/lib/contract";
 import { ServiceClient } from "../../apps/lib/http/client";
 import { keepContext } from "../../apps/lib/http/tracing";
 import { ServiceMetrics } from "../../apps/lib/metrics";
 import { startTelemetry, type Telemetry } from "../../apps/lib/telemetry";
+import { ACCESS_LOG_MESSAGE, dependencyUrlEnv, LOG_FIELDS, PATHS, SPAN_ATTRIBUTES } from "../../contract";
 import { call, freePort, type Running, waitFor } from "../support/http";
 import { type InProcess, startInProcess } from "../support/services";
 

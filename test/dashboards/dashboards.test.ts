@@ -1,4 +1,4 @@
-import { METRICS } from "../../apps/lib/contract";
+import { METRICS } from "../../contract";
 import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
 import {
   buildDashboards,

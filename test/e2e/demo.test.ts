@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { localPorts } from "../../apps/lib/contract";
+import { localPorts } from "../../contract";
 import { freePort, waitFor } from "../support/http";
 import { ROOT } from "../support/services";
 import { toolAvailable } from "../support/tools";

@@ -1,4 +1,4 @@
-import { ACCESS_LOG_MESSAGE, LOG_FIELDS, METRICS } from "../../apps/lib/contract";
+import { ACCESS_LOG_MESSAGE, LOG_FIELDS, METRICS } from "../../contract";
 import { call, waitFor } from "../support/http";
 import { startOtlpReceiver } from "../support/otlp-receiver";
 import { startAll, startProcess, stopAll } from "../support/services";

@@ -1,4 +1,4 @@
-import { ACCESS_LOG_MESSAGE, EXEMPLAR_LABELS, LOG_FIELDS, METRICS, SPAN_ATTRIBUTES } from "../../apps/lib/contract";
+import { ACCESS_LOG_MESSAGE, EXEMPLAR_LABELS, LOG_FIELDS, METRICS, SPAN_ATTRIBUTES } from "../../contract";
 import { call, waitFor } from "../support/http";
 import { type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver";
 import { type ServiceProcess, startAll, stopAll } from "../support/services";

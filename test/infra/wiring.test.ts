@@ -1,5 +1,5 @@
-import { CONTAINER_PORT, dependencyUrlEnv, HTTP_PORT_NAME, LOG_FIELDS, OTLP_HTTP_PORT } from "../../apps/lib/contract";
 import { createLogger } from "../../apps/lib/logger";
+import { CONTAINER_PORT, dependencyUrlEnv, HTTP_PORT_NAME, LOG_FIELDS, OTLP_HTTP_PORT } from "../../contract";
 import { TRACE_ID_IN_LOG_LINE } from "../../infra/monitoring/datasources";
 import { DATASOURCE_UIDS, PLATFORM_SERVICES, RELEASES } from "../../infra/platform/naming";
 import { SERVICE_PORT } from "../../infra/services/microservice";

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { dependencyUrlEnv, PATHS, type ServiceName } from "../../apps/lib/contract";
 import { type BuiltService, buildService, type ServiceDefinition } from "../../apps/lib/service";
 import { orderService } from "../../apps/order/service";
 import { productService } from "../../apps/product/service";
 import { userService } from "../../apps/user/service";
+import { dependencyUrlEnv, PATHS, type ServiceName } from "../../contract";
 import { freePort, type Running, serve, waitFor } from "./http";
 
 export const ROOT = path.resolve(__dirname, "../..");

@@ -1,7 +1,24 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { CONTAINER_PORT, SERVICE_NAMES } from "../../apps/lib/contract";
+import { CONTAINER_PORT, SERVICE_NAMES } from "../../contract";
 import { ROOT } from "../support/services";
+
+/** The project's compiled files an entrypoint loads, following relative require() calls. */
+function compiledClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, spec] of readFileSync(file, "utf8").matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
+      const base = path.resolve(path.dirname(file), spec as string);
+      const target = [base, `${base}.js`, path.join(base, "index.js")].find((p) => p.endsWith(".js") && existsSync(p));
+      if (!target) throw new Error(`${file} requires ${spec}, which is not compiled`);
+      visit(target);
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
 
 /** The images cannot be built here; these checks hold each Dockerfile to what the platform relies on. */
 describe.each(SERVICE_NAMES)("apps/%s/Dockerfile", (service) => {
@@ -26,6 +43,16 @@ describe.each(SERVICE_NAMES)("apps/%s/Dockerfile", (service) => {
     expect(text).toMatch(/npm prune --omit=dev/);
     expect(finalStage.some((l) => /COPY --from=build \S*dist\/apps/.test(l))).toBe(true);
     expect(finalStage.some((l) => /COPY .*\btest\b/.test(l))).toBe(false);
+  });
+
+  test("copies every compiled file the entrypoint requires into the final stage (the image starts)", () => {
+    const copied = finalStage.flatMap((l) => /^COPY --from=build \/src\/(dist\/\S+) /.exec(l)?.[1] ?? []);
+    const required = compiledClosure(path.join(ROOT, "dist", "apps", service, "main.js"));
+    expect(required.length).toBeGreaterThan(3);
+    const missing = required
+      .map((file) => path.relative(ROOT, file))
+      .filter((file) => !copied.some((dir) => file.startsWith(`${dir}/`)));
+    expect(missing).toEqual([]);
   });
 
   test("starts this service's compiled entrypoint on the contract's port", () => {

@@ -1,7 +1,7 @@
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { ACCESS_LOG_MESSAGE, LOG_FIELDS } from "../../apps/lib/contract";
 import { createLogger } from "../../apps/lib/logger";
+import { ACCESS_LOG_MESSAGE, LOG_FIELDS } from "../../contract";
 
 const waitTick = () => new Promise((r) => setImmediate(r));
 

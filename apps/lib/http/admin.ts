@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
-import { PATHS } from "../contract";
+import { PATHS } from "../../../contract";
 import { type FaultInjector, faultSettingsSchema } from "../faults";
 import type { Logger } from "../logger";
 import { HttpError } from "./errors";

@@ -8,7 +8,7 @@ import {
   type ServiceName,
   SPAN_ATTRIBUTES,
   UNMATCHED_ROUTE,
-} from "../contract";
+} from "../../../contract";
 import type { FaultInjector } from "../faults";
 import type { AccessLog, Logger } from "../logger";
 import type { ServiceMetrics } from "../metrics";

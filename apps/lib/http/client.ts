@@ -18,7 +18,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from "@opentelemetry/semantic-conventions";
-import { PATHS, type ServiceName } from "../contract";
+import { PATHS, type ServiceName } from "../../../contract";
 import type { ServiceMetrics } from "../metrics";
 import { tracer } from "./tracing";
 

@@ -23,7 +23,7 @@ import {
   HTTP_REQUEST_METHOD_VALUE_OTHER,
 } from "@opentelemetry/semantic-conventions";
 import type { Request, RequestHandler, Response } from "express";
-import { INFRA_PATHS } from "../contract";
+import { INFRA_PATHS } from "../../../contract";
 
 /** The instrumentation scope of the spans the HTTP layer starts. */
 export const tracer = trace.getTracer("observability-platform/http");

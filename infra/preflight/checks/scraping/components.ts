@@ -1,4 +1,4 @@
-import { SERVICE_NAMES } from "../../../../apps/lib/contract";
+import { SERVICE_NAMES } from "../../../../contract";
 import { type Namespaces, PLATFORM_SERVICES, POD_LABELS, RELEASES } from "../../../platform/naming";
 import type { RenderedObject } from "../../../render/render";
 import { serviceSelector } from "../../../services/microservice";
