@@ -34,6 +34,7 @@ export const PATHS = {
   ready: "/readyz",
   metrics: "/metrics",
   adminFaults: "/admin/faults",
+  adminLogLevel: "/admin/log-level",
 } as const;
 
 /** Paths that are infrastructure, not API: no traces, no fault injection. */
@@ -50,6 +51,10 @@ export const METRICS = {
   orderValue: "order_value_total",
   reservations: "product_reservations_total",
   faultsInjected: "faults_injected_total",
+  /** Log lines by kind (access, event) and decision (written, sampled_out); never sampled itself. */
+  logLines: "log_lines_total",
+  /** Bytes of log lines written to stdout, by kind. */
+  logBytes: "log_bytes_total",
 } as const;
 
 export const LABELS = {
@@ -62,7 +67,32 @@ export const LABELS = {
   reason: "reason",
   outcome: "outcome",
   fault: "fault",
+  logKind: "log_kind",
+  logDecision: "decision",
 } as const;
+
+/** Values of LABELS.logKind: the one line per request, and every other line (lifecycle, warnings, errors, audit). */
+export const LOG_KINDS = { access: "access", event: "event" } as const;
+/** Values of LABELS.logDecision. */
+export const LOG_DECISIONS = { written: "written", sampledOut: "sampled_out" } as const;
+
+/**
+ * Environment variables of the services' logging, set by the Pulumi program from the stack config.
+ * ACCESS_LOG_SAMPLING_PERCENTAGE: share of successful, fast requests whose access line is written,
+ * decided from the trace id by the collector's rule (100 = every line). ACCESS_LOG_SLOW_MS: requests
+ * at least this slow are always written (the SLO latency threshold).
+ */
+export const LOG_ENV = {
+  level: "LOG_LEVEL",
+  samplingPercentage: "ACCESS_LOG_SAMPLING_PERCENTAGE",
+  slowMs: "ACCESS_LOG_SLOW_MS",
+} as const;
+
+/**
+ * Salt of the collector's tail-sampling probabilistic policy (its default, set explicitly in the
+ * collector config): the services hash trace ids with the same salt to keep the same share of access logs.
+ */
+export const TRACE_SAMPLING_HASH_SALT = "default-hash-seed";
 
 /** OpenTelemetry semantic-convention buckets for HTTP durations (seconds). */
 export const HTTP_DURATION_BUCKETS = [
@@ -88,6 +118,10 @@ export const LOG_FIELDS = {
   status: "status_code",
   durationMs: "duration_ms",
   fault: "fault",
+  /** On sampled access lines only: the share (0..1] of such lines that is written. */
+  sampleRate: "sample_rate",
+  /** On sampled access lines only: how many requests the line stands for (1 / sample_rate). */
+  adjustedCount: "adjusted_count",
 } as const;
 
 /** Message of the one access-log line written per request. */

@@ -53,6 +53,7 @@ export function urlVar() {
 }
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Parses `env` with `schema`, or throws a ConfigError naming each bad variable. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {

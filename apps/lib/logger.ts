@@ -3,6 +3,8 @@ import SonicBoom from "sonic-boom";
 import winston from "winston";
 import TransportStream from "winston-transport";
 import { ACCESS_LOG_MESSAGE, LOG_FIELDS, type ServiceName } from "../../contract";
+import type { LogLevel } from "./config";
+import { AccessLogSampler } from "./log-sampling";
 
 export type Logger = winston.Logger;
 
@@ -46,13 +48,28 @@ class BatchedStdout {
 
 const DISCARD = { write: () => undefined };
 
+/** Lines and bytes written so far (and access lines left out by sampling); exported as metrics. */
+export interface LogStats {
+  accessWritten: number;
+  accessSampledOut: number;
+  accessBytes: number;
+  eventLines: number;
+  eventBytes: number;
+}
+
 /** Hands each formatted line to the sink. */
 class SinkTransport extends TransportStream {
-  constructor(private readonly sink: { write(line: string): unknown }) {
+  constructor(
+    private readonly sink: { write(line: string): unknown },
+    private readonly stats: LogStats,
+  ) {
     super();
   }
   override log(info: Record<symbol, string>, next: () => void): void {
-    this.sink.write(`${info[MESSAGE]}\n`);
+    const line = `${info[MESSAGE]}\n`;
+    this.stats.eventLines++;
+    this.stats.eventBytes += line.length;
+    this.sink.write(line);
     next();
   }
 }
@@ -104,15 +121,37 @@ function jsonLine(service: ServiceName) {
 
 export interface LoggerOptions {
   service: ServiceName;
-  level: string;
+  level: LogLevel;
   /** false: no line is formatted or written at all (LOGS_ENABLED=false). */
   enabled?: boolean;
   /** Where lines go, one per write; stdout (fd 1), in batches, by default. */
   sink?: { write(line: string): unknown };
+  /** Access-log sampling; every line is written without it. */
+  sampling?: { percentage: number; slowMs: number };
 }
 
-/** Writes the one line every API request logs (message "request completed"). */
+/**
+ * Writes the one line every API request logs (message "request completed"), unless sampling leaves it
+ * out; reads the trace id, status and duration from the line's own fields.
+ */
 export type AccessLog = (fields: Record<string, unknown>) => void;
+
+/** The level in force, and the temporary one set through the admin API with its end. */
+export interface LogLevelState {
+  level: LogLevel;
+  configuredLevel: LogLevel;
+  /** ISO time the temporary level ends; absent when the configured level is in force. */
+  until?: string;
+  /** Percentage of successful, fast requests whose access line is written now (100 while a temporary level holds). */
+  accessLogSamplingPercentage: number;
+}
+
+/** Changes the level for a bounded time, then goes back to the configured level and sampling. */
+export interface LogLevelControl {
+  state(): LogLevelState;
+  setTemporary(level: LogLevel, durationMs: number): LogLevelState;
+  restore(): LogLevelState;
+}
 
 export interface ServiceLogger {
   logger: Logger;
@@ -122,23 +161,92 @@ export interface ServiceLogger {
    * Absent when logs are off or the level is above info.
    */
   accessLog?: AccessLog;
+  stats: LogStats;
+  levels: LogLevelControl;
   /** Writes out what is buffered; call before the process exits. */
   flush(): void;
 }
 
-export function createLogger({ service, level, enabled = true, sink }: LoggerOptions): ServiceLogger {
+const SAMPLING_OFF = { percentage: 100, slowMs: Number.POSITIVE_INFINITY };
+
+export function createLogger({ service, level, enabled = true, sink, sampling }: LoggerOptions): ServiceLogger {
   const stdout = sink || !enabled ? undefined : new BatchedStdout();
   const out = sink ?? stdout ?? DISCARD;
+  const stats: LogStats = { accessWritten: 0, accessSampledOut: 0, accessBytes: 0, eventLines: 0, eventBytes: 0 };
   const logger = winston.createLogger({
     level,
     silent: !enabled,
     format: jsonLine(service),
-    transports: [new SinkTransport(out)],
+    transports: [new SinkTransport(out, stats)],
   });
-  const accessLog: AccessLog = (fields) => out.write(`${formatLine(service, "info", ACCESS_LOG_MESSAGE, fields)}\n`);
+  const configured = new AccessLogSampler(sampling?.percentage ?? 100, sampling?.slowMs ?? SAMPLING_OFF.slowMs);
+  const unsampled = new AccessLogSampler(100, SAMPLING_OFF.slowMs);
+  // Read on every request: plain fields, updated only when the level changes.
+  let sampler = configured;
+  let infoEnabled = logger.isInfoEnabled();
+  let until: Date | undefined;
+  let revert: NodeJS.Timeout | undefined;
+  const sampledFields = {
+    [LOG_FIELDS.sampleRate]: configured.rate,
+    [LOG_FIELDS.adjustedCount]: configured.rate > 0 ? Math.round(1e6 / configured.rate) / 1e6 : 0,
+  };
+
+  const accessLog: AccessLog = (fields) => {
+    if (!infoEnabled) return;
+    const decision = sampler.decide(
+      fields[LOG_FIELDS.traceId] as string | undefined,
+      fields[LOG_FIELDS.status] as number,
+      fields[LOG_FIELDS.durationMs] as number,
+    );
+    if (!decision.write) {
+      stats.accessSampledOut++;
+      return;
+    }
+    const line = `${formatLine(service, "info", ACCESS_LOG_MESSAGE, decision.sampled ? { ...fields, ...sampledFields } : fields)}\n`;
+    stats.accessWritten++;
+    stats.accessBytes += line.length;
+    out.write(line);
+  };
+
+  const state = (): LogLevelState => ({
+    level: logger.level as LogLevel,
+    configuredLevel: level,
+    ...(until ? { until: until.toISOString() } : {}),
+    accessLogSamplingPercentage: sampler.percentage,
+  });
+  const apply = (next: LogLevel, temporary: boolean) => {
+    logger.level = next;
+    infoEnabled = logger.isInfoEnabled();
+    // While someone is looking closely, every line counts: no sampling until the level goes back.
+    sampler = temporary ? unsampled : configured;
+  };
+  const levels: LogLevelControl = {
+    state,
+    setTemporary(next, durationMs) {
+      clearTimeout(revert);
+      apply(next, true);
+      until = new Date(Date.now() + durationMs);
+      revert = setTimeout(() => {
+        levels.restore();
+        logger.warn("log level restored", { level, reason: "expired" });
+      }, durationMs);
+      revert.unref();
+      return state();
+    },
+    restore() {
+      clearTimeout(revert);
+      revert = undefined;
+      until = undefined;
+      apply(level, false);
+      return state();
+    },
+  };
+
   return {
     logger,
-    accessLog: enabled && logger.isInfoEnabled() ? accessLog : undefined,
+    accessLog: enabled ? accessLog : undefined,
+    stats,
+    levels,
     flush() {
       try {
         stdout?.flushSync();

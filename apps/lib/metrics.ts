@@ -7,7 +7,16 @@ import {
   Registry,
   type RegistryContentType,
 } from "prom-client";
-import { EXEMPLAR_LABELS, HTTP_DURATION_BUCKETS, LABELS, METRICS, type ServiceName } from "../../contract";
+import {
+  EXEMPLAR_LABELS,
+  HTTP_DURATION_BUCKETS,
+  LABELS,
+  LOG_DECISIONS,
+  LOG_KINDS,
+  METRICS,
+  type ServiceName,
+} from "../../contract";
+import type { LogStats } from "./logger";
 
 const SERVER_LABELS = [LABELS.method, LABELS.route, LABELS.status] as const;
 const CLIENT_LABELS = [LABELS.peerService, LABELS.method, LABELS.status, LABELS.errorType] as const;
@@ -73,6 +82,40 @@ export class ServiceMetrics {
     const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
     this.counterNames.set(counter, name);
     return counter;
+  }
+
+  /**
+   * Log volume from the logger's own tallies, read at scrape time: counting a line costs an addition,
+   * not a labelled counter update. Lines left out by sampling are counted too (metrics are never sampled).
+   */
+  trackLogs(stats: LogStats): void {
+    if (!this.enabled) return;
+    const { logKind, logDecision } = LABELS;
+    const lines = new Counter({
+      name: METRICS.logLines,
+      help: "Log lines by kind (access: one per request; event: everything else) and decision (written or sampled_out).",
+      labelNames: [logKind, logDecision],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ [logKind]: LOG_KINDS.access, [logDecision]: LOG_DECISIONS.written }, stats.accessWritten);
+        this.inc({ [logKind]: LOG_KINDS.access, [logDecision]: LOG_DECISIONS.sampledOut }, stats.accessSampledOut);
+        this.inc({ [logKind]: LOG_KINDS.event, [logDecision]: LOG_DECISIONS.written }, stats.eventLines);
+      },
+    });
+    const bytes = new Counter({
+      name: METRICS.logBytes,
+      help: "Bytes of log lines written to standard output, by kind.",
+      labelNames: [logKind],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ [logKind]: LOG_KINDS.access }, stats.accessBytes);
+        this.inc({ [logKind]: LOG_KINDS.event }, stats.eventBytes);
+      },
+    });
+    this.counterNames.set(lines, METRICS.logLines);
+    this.counterNames.set(bytes, METRICS.logBytes);
   }
 
   /** One inbound request; a sampled span becomes the bucket's exemplar, linking it to the trace. */

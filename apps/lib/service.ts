@@ -2,8 +2,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { z } from "zod";
-import { CONTAINER_PORT, type ServiceName } from "../../contract";
-import { booleanVar, ConfigError, intVar, LOG_LEVELS, parseEnv } from "./config";
+import { CONTAINER_PORT, LOG_ENV, type ServiceName } from "../../contract";
+import { booleanVar, ConfigError, intVar, LOG_LEVELS, numberVar, parseEnv } from "./config";
 import { FaultInjector, faultEnvSchema } from "./faults";
 import { createServiceApp, type ServiceContext, type Signals } from "./http/app";
 import type { Route } from "./http/routes";
@@ -14,7 +14,11 @@ import type { Telemetry } from "./telemetry";
 /** Variables every service reads. */
 export const baseEnvSchema = z.object({
   PORT: intVar(1, 65_535, CONTAINER_PORT),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(", ")}` }).default("info"),
+  [LOG_ENV.level]: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(", ")}` }).default("info"),
+  /** Share of successful, fast requests whose access line is written, matched with the collector's trace sampling. */
+  [LOG_ENV.samplingPercentage]: numberVar(0, 100, 100),
+  /** Requests slower than this always get their access line (the platform sets the SLO latency threshold). */
+  [LOG_ENV.slowMs]: intVar(1, 600_000, 500),
   ADMIN_TOKEN: z
     .string()
     .min(16, { error: "must be at least 16 characters (or unset to disable the admin API)" })
@@ -78,16 +82,18 @@ export function buildService<C>(
   const base = collect(() => parseEnv(baseEnvSchema, env));
   const config = collect(() => parseEnv(definition.env, env));
   const signals = base ? signalsOf(base) : { traces: true, metrics: true, logs: true };
-  const { logger, accessLog, flush } = createLogger({
+  const { logger, accessLog, stats, levels, flush } = createLogger({
     service: definition.name,
-    level: base?.LOG_LEVEL ?? "info",
+    level: base?.[LOG_ENV.level] ?? "info",
     enabled: signals.logs,
     sink: options.logSink,
+    sampling: base && { percentage: base[LOG_ENV.samplingPercentage], slowMs: base[LOG_ENV.slowMs] },
   });
   const metrics = new ServiceMetrics(definition.name, {
     defaultMetrics: options.defaultMetrics,
     enabled: signals.metrics,
   });
+  if (signals.logs) metrics.trackLogs(stats);
   const faults = new FaultInjector();
   const context: ServiceContext = { service: definition.name, logger, metrics, faults };
   if (!base || config === undefined) {
@@ -112,6 +118,7 @@ export function buildService<C>(
     readinessChecks: parts.readinessChecks,
     signals,
     accessLog,
+    logLevels: levels,
   });
   return {
     app,

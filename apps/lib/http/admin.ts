@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
+import { z } from "zod";
 import { PATHS } from "../../../contract";
+import { LOG_LEVELS } from "../config";
 import { type FaultInjector, faultSettingsSchema } from "../faults";
-import type { Logger } from "../logger";
+import type { Logger, LogLevelControl } from "../logger";
 import { HttpError } from "./errors";
 import { type Route, route } from "./routes";
 
@@ -45,6 +47,47 @@ export function faultAdminRoutes(faults: FaultInjector, apiRoutes: readonly stri
         faults.set(req.body);
         logger.warn("fault settings changed", { faults: req.body });
         res.json({ ...faults.current, routes: apiRoutes });
+      },
+    }),
+  ];
+}
+
+/** A temporary level is bounded: it goes back by itself, so a forgotten debug switch cannot flood the logs. */
+export const MAX_TEMPORARY_LEVEL_MINUTES = 60;
+
+const temporaryLevelSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(", ")}` }),
+  minutes: z
+    .number({ error: `must be a number of minutes from 1 to ${MAX_TEMPORARY_LEVEL_MINUTES}` })
+    .int({ error: "must be a whole number of minutes" })
+    .min(1, { error: `must be from 1 to ${MAX_TEMPORARY_LEVEL_MINUTES}` })
+    .max(MAX_TEMPORARY_LEVEL_MINUTES, { error: `must be from 1 to ${MAX_TEMPORARY_LEVEL_MINUTES}` }),
+});
+
+/**
+ * `GET/PUT/DELETE /admin/log-level`: read the level, set one for a bounded time (access-log sampling
+ * is off meanwhile: every line is written), or go back to the configured level now.
+ */
+export function logLevelAdminRoutes(levels: LogLevelControl, logger: Logger): Route[] {
+  return [
+    route({ method: "GET", path: PATHS.adminLogLevel, handler: (_req, res) => void res.json(levels.state()) }),
+    route({
+      method: "PUT",
+      path: PATHS.adminLogLevel,
+      body: temporaryLevelSchema,
+      handler: (req, res) => {
+        const state = levels.setTemporary(req.body.level, req.body.minutes * 60_000);
+        logger.warn("log level changed", { level: state.level, until: state.until });
+        res.json(state);
+      },
+    }),
+    route({
+      method: "DELETE",
+      path: PATHS.adminLogLevel,
+      handler: (_req, res) => {
+        const state = levels.restore();
+        logger.warn("log level restored", { level: state.level, reason: "admin" });
+        res.json(state);
       },
     }),
   ];

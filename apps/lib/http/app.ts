@@ -10,9 +10,9 @@ import {
   UNMATCHED_ROUTE,
 } from "../../../contract";
 import type { FaultInjector } from "../faults";
-import type { AccessLog, Logger } from "../logger";
+import type { AccessLog, Logger, LogLevelControl } from "../logger";
 import type { ServiceMetrics } from "../metrics";
-import { faultAdminRoutes, requireBearer } from "./admin";
+import { faultAdminRoutes, logLevelAdminRoutes, requireBearer } from "./admin";
 import { HttpError } from "./errors";
 import { BODY_LIMIT, mountRoutes, type Route } from "./routes";
 import { methodLabel, recordFailure, telemetryOf, traceRequests } from "./tracing";
@@ -40,8 +40,10 @@ export interface ServiceAppOptions extends ServiceContext {
   /** Extra readiness checks (dependencies), by name; all must be true to be ready. */
   readinessChecks?: () => Promise<Record<string, boolean>>;
   signals: Signals;
-  /** Writes the access-log line; none when logs are off or above info. */
+  /** Writes the access-log line (or leaves it out by sampling); none when logs are off. */
   accessLog?: AccessLog;
+  /** The temporary log level of the admin API; no admin endpoint without it. */
+  logLevels?: LogLevelControl;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -176,9 +178,11 @@ export function createServiceApp(options: ServiceAppOptions): express.Express {
 
   const apiPaths = [...new Set(options.routes.map((r) => r.path))];
   if (options.adminToken) {
-    mountRoutes(app, faultAdminRoutes(options.faults, apiPaths, options.logger), {
-      guard: [requireBearer(options.adminToken)],
-    });
+    const admin = [
+      ...faultAdminRoutes(options.faults, apiPaths, options.logger),
+      ...(options.logLevels ? logLevelAdminRoutes(options.logLevels, options.logger) : []),
+    ];
+    mountRoutes(app, admin, { guard: [requireBearer(options.adminToken)] });
   }
   mountRoutes(app, options.routes, { before: [injectFaults(options)] });
 
