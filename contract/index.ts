@@ -80,7 +80,7 @@ export const LOG_DECISIONS = { written: "written", sampledOut: "sampled_out" } a
  * Environment variables of the services' logging, set by the Pulumi program from the stack config.
  * ACCESS_LOG_SAMPLING_PERCENTAGE: share of successful, fast requests whose access line is written,
  * decided from the trace id by the collector's rule (100 = every line). ACCESS_LOG_SLOW_MS: requests
- * at least this slow are always written (the SLO latency threshold).
+ * slower than this are always written (the SLO latency threshold).
  */
 export const LOG_ENV = {
   level: "LOG_LEVEL",

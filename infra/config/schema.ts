@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { describeIssues, dottedPath } from "../../apps/lib/config";
+import { describeIssues, dottedPath, LOG_LEVELS } from "../../apps/lib/config";
 import { HTTP_DURATION_BUCKETS, SERVICE_NAMES } from "../../contract";
+import { durationSeconds } from "../preflight/checks/rendered-config/units";
 
 /** Stack config errors name the key path under `platform` and what is allowed. */
 export class StackConfigError extends Error {
@@ -29,6 +30,52 @@ const int = (min: number, max: number) =>
     .max(max);
 const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, { error: 'must be a CPU quantity such as "100m" or "0.5"' });
 const memory = z.string().regex(/^\d+(Mi|Gi)$/, { error: 'must be a memory quantity in Mi or Gi such as "256Mi"' });
+
+/**
+ * Loki's chunk encodings (pkg/compression/codec.go) worth choosing: `none` would store raw text, and
+ * `lz4` (4 MB blocks) buys nothing over lz4-1M at our chunk sizes.
+ */
+export const CHUNK_ENCODINGS = ["snappy", "gzip", "lz4-64k", "lz4-256k", "lz4-1M", "zstd", "flate"] as const;
+
+/** A Go duration (Loki's ingester parses its durations with time.ParseDuration) between two bounds. */
+const duration = (minMinutes: number, maxMinutes: number, bounds: string) => {
+  const error = `must be a duration from ${bounds} such as "1h30m" (units h, m, s)`;
+  return z.string({ error }).refine(
+    (text) => {
+      const seconds = durationSeconds(text, "go");
+      return seconds !== undefined && seconds >= minMinutes * 60 && seconds <= maxMinutes * 60;
+    },
+    { error },
+  );
+};
+
+const chunks = z
+  .strictObject({
+    encoding: z.enum(CHUNK_ENCODINGS, { error: `must be one of: ${CHUNK_ENCODINGS.join(", ")}` }).default("snappy"),
+    /** Compressed size at which Loki cuts a chunk (chunk_target_size); Loki's default is 1.5 MiB. */
+    targetSizeBytes: int(262_144, 16_777_216).default(1_572_864),
+    /**
+     * Oldest a chunk may get before it is flushed (max_chunk_age). Loki accepts out-of-order lines up to
+     * half of it back; beyond its 2h default, more unflushed data waits in memory and the WAL.
+     */
+    maxChunkAge: duration(30, 120, "30m to 2h").default("2h"),
+    /** A stream idle this long has its chunk flushed even when small (chunk_idle_period). */
+    idlePeriod: duration(5, 120, "5m to 2h").default("30m"),
+  })
+  .refine(
+    (c) => {
+      const [idle, age] = [durationSeconds(c.idlePeriod, "go"), durationSeconds(c.maxChunkAge, "go")];
+      // an unparsable duration is reported on its own field
+      return idle === undefined || age === undefined || idle <= age;
+    },
+    { error: "idlePeriod must not exceed maxChunkAge, which flushes the chunk first", path: ["idlePeriod"] },
+  );
+const CHUNK_DEFAULTS = {
+  encoding: "snappy",
+  targetSizeBytes: 1_572_864,
+  maxChunkAge: "2h",
+  idlePeriod: "30m",
+} as const;
 
 const resources = z.strictObject({
   cpuRequest: cpu,
@@ -77,6 +124,15 @@ export const stackConfigSchema = z
     logs: z.strictObject({
       retentionDays: int(1, 400),
       storageGi: int(1, 10_000),
+      /** LOG_LEVEL of the services. */
+      level: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(", ")}` }).default("info"),
+      /**
+       * Write the access lines of successful, fast requests only for the traces tail sampling keeps
+       * (traces.samplingPercentage, same hash); false writes every access line.
+       */
+      sampleAccessLogs: z.boolean({ error: "must be true or false" }).default(false),
+      /** Loki's chunk compression and flushing. */
+      chunks: chunks.default(CHUNK_DEFAULTS),
     }),
     traces: z.strictObject({
       retentionHours: int(1, 2_160),

@@ -9,7 +9,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import { INFRA_PATHS, LABELS, LOG_FIELDS, METRICS } from "../../contract";
+import { ACCESS_LOG_MESSAGE, INFRA_PATHS, LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS } from "../../contract";
 import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_KINDS, SLO_LABEL, SLO_RECORDS } from "../alerting/names";
 import { ALERT_SERVICE_LABEL } from "../alerting/rules";
 import { windowHours } from "../alerting/slos";
@@ -274,6 +274,41 @@ function shell(environment: string, key: DashboardKey, title: string, descriptio
 export function dashboardUid(environment: string, key: DashboardKey): string {
   return `${environment}-${key}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Log cost queries
+// ---------------------------------------------------------------------------------------------
+
+const perService = (metric: string, ...matchers: string[]) =>
+  `sum by (${LABELS.service}) (rate(${sel(metric, SERVICE_MATCH, ...matchers)}[${RATE}]))`;
+const ACCESS = `${LABELS.logKind}="${LOG_KINDS.access}"`;
+
+/** Bytes/s the services write to stdout, after sampling. */
+const LOG_BYTES_AFTER_SAMPLING = perService(METRICS.logBytes);
+const sampledOutAccessLines = perService(
+  METRICS.logLines,
+  ACCESS,
+  `${LABELS.logDecision}="${LOG_DECISIONS.sampledOut}"`,
+);
+const writtenAccessLines = perService(METRICS.logLines, ACCESS, `${LABELS.logDecision}="${LOG_DECISIONS.written}"`);
+/**
+ * Bytes/s they would write without sampling: add the sampled-out access lines at the average size of
+ * the written ones. Where no access line was written (no average to use), `or … * 0` adds nothing
+ * instead of losing the series to 0/0.
+ */
+const LOG_BYTES_BEFORE_SAMPLING = `${LOG_BYTES_AFTER_SAMPLING} + (${sampledOutAccessLines} * ${perService(METRICS.logBytes, ACCESS)} / (${writtenAccessLines} > 0) or ${LOG_BYTES_AFTER_SAMPLING} * 0)`;
+
+// only the two fields read become labels: a plain `| json` would make a series per trace_id before the sum
+const accessFields = [LOG_FIELDS.message, LOG_FIELDS.adjustedCount].map((f) => `${f}="${f}"`).join(", ");
+const accessLines = `{${LOG_FIELDS.service}=~"$${DASHBOARD_VARIABLES.service}"} |= ${JSON.stringify(ACCESS_LOG_MESSAGE)} | json ${accessFields} | __error__="" | ${LOG_FIELDS.message}=${JSON.stringify(ACCESS_LOG_MESSAGE)}`;
+const unsampledRequests = `sum by (${LOG_FIELDS.service}) (rate(${accessLines} | ${LOG_FIELDS.adjustedCount}="" [$__auto]))`;
+const sampledRequests = `sum by (${LOG_FIELDS.service}) (rate(${accessLines} | ${LOG_FIELDS.adjustedCount}!="" | unwrap ${LOG_FIELDS.adjustedCount} | __error__="" [$__auto]))`;
+/**
+ * Requests/s per service counted from access lines: a line without adjusted_count is one request, a
+ * sampled line stands for adjusted_count of them. `+` keeps only services with both kinds of line, so
+ * the `or`s add services with one kind only (dev writes no sampled lines).
+ */
+const REQUESTS_FROM_ACCESS_LOGS = `(${unsampledRequests} + ${sampledRequests}) or ${unsampledRequests} or ${sampledRequests}`;
 
 // ---------------------------------------------------------------------------------------------
 // The dashboards
@@ -877,6 +912,36 @@ function platformHealth(environment: string): dashboard.DashboardBuilder {
           { expr: `sum(rate(${m("loki_distributor_bytes_received_total")}[${RATE}]))`, legend: "bytes received" },
         ],
       }),
+    )
+    .withRow(row("Log cost"))
+    .withPanel(
+      timeseriesPanel({
+        title: "Log bytes/s per service, before and after sampling",
+        description: `Bytes per second the services write to stdout (${METRICS.logBytes}), and what they would write if no access line were sampled out: the sampled-out access lines (${METRICS.logLines}, ${LABELS.logDecision}="${LOG_DECISIONS.sampledOut}") at the average size of the written ones. The gap is what access-log sampling saves before Alloy and Loki.`,
+        unit: "Bps",
+        targets: [
+          { expr: LOG_BYTES_BEFORE_SAMPLING, legend: `before ${legend(LABELS.service)}` },
+          { expr: LOG_BYTES_AFTER_SAMPLING, legend: `after ${legend(LABELS.service)}` },
+        ],
+      }),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title("Requests per service from access logs, scaled back")
+        .description(
+          `Requests per second counted from the access lines in Loki: a line without ${LOG_FIELDS.adjustedCount} counts 1, a sampled line counts ${LOG_FIELDS.adjustedCount} (1 / ${LOG_FIELDS.sampleRate}). It should follow the request-rate metric; a lasting gap means lines are lost or the sampling rule differs.`,
+        )
+        .unit("reqps")
+        .datasource(LOKI)
+        .withTarget(
+          new loki.DataqueryBuilder()
+            .datasource(LOKI)
+            .refId("A")
+            .expr(REQUESTS_FROM_ACCESS_LOGS)
+            .legendFormat(legend(LOG_FIELDS.service)),
+        )
+        .span(12)
+        .height(8),
     )
     .withRow(row("Tracing pipeline"))
     .withPanel(

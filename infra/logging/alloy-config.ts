@@ -1,4 +1,4 @@
-import { LOG_FIELDS } from "../../contract";
+import { INFRA_PATHS, LOG_FIELDS } from "../../contract";
 
 export interface AlloyPipelineArgs {
   /** Namespaces whose pod logs are collected. */
@@ -7,10 +7,21 @@ export interface AlloyPipelineArgs {
   environment: string;
 }
 
+/** Levels whose lines for infrastructure paths are noise; errors and warnings there stay. */
+const NOISE_LEVELS = ["info", "debug"];
+const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/**
+ * stage.drop joins its sources' values with ";" (skipping absent ones) and drops the line when the
+ * expression matches: a probe or scrape line at info or debug. Nobody queries those, and the services
+ * do not write access lines for them; this catches any that slip through.
+ */
+const INFRA_PATH_NOISE = `^(?:${INFRA_PATHS.map(regexEscape).join("|")});(?:${NOISE_LEVELS.join("|")})$`;
+
 /**
  * The Alloy pipeline: discover pods, tail their logs through the API, parse the services' JSON lines
  * (service_name and level become labels — low cardinality; trace_id and span_id structured metadata,
- * queryable without a label per trace), push to Loki (snappy-compressed protobuf, Alloy's default).
+ * queryable without a label per trace; every other field, sample_rate and adjusted_count included, stays
+ * in the line), drop probe and scrape noise, push to Loki (snappy-compressed protobuf, Alloy's default).
  * Lines that are not JSON pass through unparsed.
  */
 export function alloyPipeline({ namespaces, lokiPushUrl, environment }: AlloyPipelineArgs): string {
@@ -56,7 +67,13 @@ loki.process "json_lines" {
       ${f.level}        = "${f.level}",
       ${f.traceId}     = "${f.traceId}",
       ${f.spanId}      = "${f.spanId}",
+      ${f.route}    = "${f.route}",
     }
+  }
+  stage.drop {
+    source              = "${f.route},${f.level}"
+    expression          = ${JSON.stringify(INFRA_PATH_NOISE)}
+    drop_counter_reason = "infra_path_noise"
   }
   stage.labels {
     values = {

@@ -7,6 +7,16 @@ export interface LokiStorage {
   s3?: { bucket: string; region: string };
 }
 
+/** Loki's ingester settings for chunk compression and flushing, from logs.chunks. */
+export function lokiChunkSettings(chunks: StackConfig["logs"]["chunks"]) {
+  return {
+    chunk_encoding: chunks.encoding,
+    chunk_target_size: chunks.targetSizeBytes,
+    max_chunk_age: chunks.maxChunkAge,
+    chunk_idle_period: chunks.idlePeriod,
+  };
+}
+
 /** The per-environment values of the Loki chart (static ones are in charts-values/loki.yaml). */
 export function lokiValues(config: StackConfig, labels: Record<string, string>, storage: LokiStorage): Values {
   const objectStore = storage.s3 ? "s3" : "filesystem";
@@ -32,6 +42,8 @@ export function lokiValues(config: StackConfig, labels: Record<string, string>, 
         ],
       },
       compactor: { delete_request_store: objectStore },
+      // merged with the chart's default ingester block (wal.flush_on_shutdown), written to config.yaml
+      ingester: lokiChunkSettings(config.logs.chunks),
       limits_config: { retention_period: `${config.logs.retentionDays * 24}h` },
     },
     singleBinary: {

@@ -8,7 +8,7 @@ import type { StackConfig } from "../config/schema";
 import { Dashboards } from "../dashboards/dashboards-component";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
-import { Microservice } from "../services/microservice";
+import { Microservice, serviceLogging } from "../services/microservice";
 import { Tracing } from "../tracing/tracing";
 import { commonLabels } from "./labels";
 import { namespaces, PLATFORM_SERVICES, POD_LABELS, serviceImage } from "./naming";
@@ -137,6 +137,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
             prometheusPodLabels: POD_LABELS.prometheus,
             collectorPodLabels: POD_LABELS.collector,
             scrapeInterval: config.metrics.scrapeInterval,
+            logging: serviceLogging(config),
             adminTokenSecret: adminTokenSecret?.metadata.name,
           },
           { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring, this.tracing] },

@@ -4,6 +4,7 @@ import {
   CONTAINER_PORT,
   dependencyUrlEnv,
   HTTP_PORT_NAME,
+  LOG_ENV,
   PATHS,
   SERVICE_DEPENDENCIES,
   type ServiceName,
@@ -15,6 +16,27 @@ import { PLATFORM_SERVICES } from "../platform/naming";
 
 /** The Service port the demo services are reached on inside the cluster. */
 export const SERVICE_PORT = 80;
+
+/** How a service logs: LOG_LEVEL, ACCESS_LOG_SAMPLING_PERCENTAGE and ACCESS_LOG_SLOW_MS. */
+export interface ServiceLogging {
+  level: StackConfig["logs"]["level"];
+  /** Share of successful, fast requests whose access line is written (100 = all). */
+  accessLogSamplingPercentage: number;
+  /** Requests slower than this always get their access line (the SLO latency threshold). */
+  slowMs: number;
+}
+
+/**
+ * The services' logging from the stack config. Sampling uses exactly the collector's share: with the
+ * same hash and salt, every trace tail sampling keeps has its access lines.
+ */
+export function serviceLogging(config: Pick<StackConfig, "logs" | "traces" | "slo">): ServiceLogging {
+  return {
+    level: config.logs.level,
+    accessLogSamplingPercentage: config.logs.sampleAccessLogs ? config.traces.samplingPercentage : 100,
+    slowMs: Math.round(config.slo.latencyThresholdSeconds * 1000),
+  };
+}
 
 export interface MicroserviceArgs {
   service: ServiceName;
@@ -32,6 +54,7 @@ export interface MicroserviceArgs {
   prometheusPodLabels: Record<string, string>;
   collectorPodLabels: Record<string, string>;
   scrapeInterval: string;
+  logging: ServiceLogging;
   /** Name of a Secret holding ADMIN_TOKEN (fault injection); unset disables the admin API. */
   adminTokenSecret?: pulumi.Input<string>;
 }
@@ -96,7 +119,12 @@ export class Microservice extends pulumi.ComponentResource {
                   ports: [{ name: HTTP_PORT_NAME, containerPort: CONTAINER_PORT, protocol: "TCP" }],
                   env: [
                     { name: "PORT", value: String(CONTAINER_PORT) },
-                    { name: "LOG_LEVEL", value: "info" },
+                    { name: LOG_ENV.level, value: args.logging.level },
+                    {
+                      name: LOG_ENV.samplingPercentage,
+                      value: String(args.logging.accessLogSamplingPercentage),
+                    },
+                    { name: LOG_ENV.slowMs, value: String(args.logging.slowMs) },
                     { name: "SERVICE_VERSION", value: args.image.split(":").pop() as string },
                     { name: "DEPLOYMENT_ENVIRONMENT", value: args.environment },
                     // readiness turns false this long before the listener closes, so endpoints update first

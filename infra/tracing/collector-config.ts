@@ -1,4 +1,4 @@
-import { HTTP_DURATION_BUCKETS } from "../../contract";
+import { HTTP_DURATION_BUCKETS, TRACE_SAMPLING_HASH_SALT } from "../../contract";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
 
 export interface CollectorConfigArgs {
@@ -40,7 +40,12 @@ export function collectorConfig({ namespaces, samplingPercentage, numTraces }: C
         num_traces: numTraces,
         policies: [
           { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
-          { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: samplingPercentage } },
+          {
+            name: "baseline",
+            type: "probabilistic",
+            // explicit, not the default: the services hash trace ids with it to keep the same access logs
+            probabilistic: { sampling_percentage: samplingPercentage, hash_salt: TRACE_SAMPLING_HASH_SALT },
+          },
         ],
       },
     },

@@ -1,4 +1,4 @@
-import { METRICS } from "../../contract";
+import { LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS } from "../../contract";
 import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
 import {
   buildDashboards,
@@ -16,8 +16,11 @@ import {
   queryProblems,
   substituteGrafanaVariables,
 } from "../../infra/dashboards/query-check";
+import { alloyPipeline } from "../../infra/logging/alloy-config";
 import { DATASOURCE_UIDS } from "../../infra/platform/naming";
 import { collectResources } from "../../infra/preflight/collect";
+import { logqlParser, type SyntaxNode } from "../../infra/queries/lezer";
+import { alloyLokiLabels } from "../infra/alloy-text";
 
 const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 const built = Object.fromEntries(ENVIRONMENTS.map((e) => [e, buildDashboards(e)])) as Record<
@@ -247,6 +250,77 @@ describe("query validation", () => {
       expect.arrayContaining([expect.objectContaining({ expr: expect.stringContaining("* 672 /") })]),
     );
     expect(sloDashboard.queries.some((q) => q.expr.startsWith('ALERTS{alertstate="firing"'))).toBe(true);
+  });
+});
+
+/** Label names of the stream selectors of a LogQL query (not its label filters). */
+function streamSelectorLabels(expr: string): string[] {
+  const names: string[] = [];
+  const walk = (node: SyntaxNode | null, inSelector: boolean): void => {
+    for (let n = node; n; n = n.nextSibling) {
+      const selector = inSelector || n.name === "Selector";
+      if (selector && n.name === "Matcher") {
+        const id = n.getChild("Identifier");
+        if (id) names.push(expr.slice(id.from, id.to));
+      }
+      walk(n.firstChild, selector);
+    }
+  };
+  logqlParser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.name !== "LogQL") return undefined;
+      walk(node.node.firstChild, false);
+      return false;
+    },
+  });
+  return names;
+}
+
+describe("log cost panels", () => {
+  const health = built.prod.find((d) => d.uid === "prod-platform-health") as GeneratedDashboard;
+  const panel = (title: string) => panelsOf(health).find((p) => p.title === title);
+
+  test("bytes/s before and after sampling: after is log_bytes_total; before adds sampled-out access lines at the written lines' average size", () => {
+    const p = panel("Log bytes/s per service, before and after sampling");
+    expect(p?.fieldConfig.defaults.unit).toBe("Bps");
+    const [before, after] = p.targets.map((t: { expr: string }) => t.expr) as [string, string];
+    expect(after).toBe(
+      `sum by (${LABELS.service}) (rate(${METRICS.logBytes}{${LABELS.service}=~"$service"}[$__rate_interval]))`,
+    );
+    expect(before.startsWith(`${after} + (`)).toBe(true);
+    const access = `${LABELS.logKind}="${LOG_KINDS.access}"`;
+    expect(before).toContain(
+      `${METRICS.logLines}{${LABELS.service}=~"$service",${access},${LABELS.logDecision}="${LOG_DECISIONS.sampledOut}"}`,
+    );
+    expect(before).toContain(`${METRICS.logBytes}{${LABELS.service}=~"$service",${access}}`);
+    expect(before).toContain(
+      `${METRICS.logLines}{${LABELS.service}=~"$service",${access},${LABELS.logDecision}="${LOG_DECISIONS.written}"}`,
+    );
+    for (const expr of [before, after]) expect(promqlProblems(substituteGrafanaVariables(expr))).toEqual([]);
+  });
+
+  test("requests from access logs: unsampled lines count 1, sampled lines count adjusted_count, services with either kind kept", () => {
+    const p = panel("Requests per service from access logs, scaled back");
+    expect(p?.datasource.uid).toBe(DATASOURCE_UIDS.loki);
+    const expr = p.targets[0].expr as string;
+    expect(logqlProblems(substituteGrafanaVariables(expr))).toEqual([]);
+    const adjusted = LOG_FIELDS.adjustedCount;
+    const [unsampled, sampled] = [`| ${adjusted}="" [$__auto]`, `| ${adjusted}!="" | unwrap ${adjusted} `];
+    expect(expr.split(unsampled)).toHaveLength(3); // in the sum and on its own after `or`
+    expect(expr.split(sampled)).toHaveLength(3);
+    expect(expr).toMatch(
+      /^\(sum by \(service_name\) \(rate\(.*\)\) \+ sum by \(service_name\) \(rate\(.*\)\)\) or sum .* or sum /,
+    );
+  });
+
+  test("every Loki stream selector uses only labels Alloy attaches", () => {
+    const labels = alloyLokiLabels(
+      alloyPipeline({ namespaces: ["a"], lokiPushUrl: "http://loki", environment: "prod" }),
+    );
+    const used = lokiQueries.flatMap((q) => streamSelectorLabels(substituteGrafanaVariables(q.expr)));
+    expect(used.length).toBeGreaterThanOrEqual(lokiQueries.length);
+    expect(used.filter((l) => !labels.includes(l))).toEqual([]);
+    expect(streamSelectorLabels('{trace_id="x"} | json | message="y"')).toEqual(["trace_id"]); // the check can fail
   });
 });
 

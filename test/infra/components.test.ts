@@ -1,3 +1,6 @@
+import { parseEnv } from "../../apps/lib/config";
+import { baseEnvSchema } from "../../apps/lib/service";
+import { LOG_ENV, TRACE_SAMPLING_HASH_SALT } from "../../contract";
 import { RELEASES } from "../../infra/platform/naming";
 import { chart, ofType, runStack, type Stack } from "./support";
 
@@ -7,6 +10,10 @@ beforeAll(async () => {
   for (const stack of ["dev", "staging", "prod"] as Stack[]) results[stack] = await runStack(stack);
 });
 const values = (stack: Stack, release: string) => chart(results[stack].resources, release).inputs.values;
+const envOf = (d: { inputs: Record<string, any> }): Record<string, string | undefined> =>
+  Object.fromEntries(
+    (d.inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
+  );
 
 describe("Monitoring per environment", () => {
   test.each([
@@ -61,6 +68,22 @@ describe("Logging per environment", () => {
     },
   );
 
+  test.each([
+    ["dev", "snappy", 1_572_864],
+    ["staging", "zstd", 4_194_304],
+    ["prod", "zstd", 4_194_304],
+  ] as const)(
+    "%s: Loki's ingester gets %s chunks of %i bytes, flushed after 2h or 30m idle",
+    (stack, encoding, size) => {
+      expect(values(stack, RELEASES.loki).loki.ingester).toEqual({
+        chunk_encoding: encoding,
+        chunk_target_size: size,
+        max_chunk_age: "2h",
+        chunk_idle_period: "30m",
+      });
+    },
+  );
+
   test("prod with AWS enabled keeps Loki's data in an encrypted, private S3 bucket that expires", async () => {
     const { resources } = await runStack("prod", (p) => {
       p.aws = { enabled: true, region: "eu-west-1" };
@@ -89,13 +112,20 @@ describe("Tracing per environment", () => {
     ["dev", 100],
     ["staging", 25],
     ["prod", 10],
-  ] as const)("%s: tail sampling keeps every error trace and %i%% of the rest", (stack, percentage) => {
-    const policies = values(stack, RELEASES.collector).config.processors.tail_sampling.policies;
-    expect(policies).toEqual([
-      { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
-      { name: "baseline", type: "probabilistic", probabilistic: { sampling_percentage: percentage } },
-    ]);
-  });
+  ] as const)(
+    "%s: tail sampling keeps every error trace and %i%% of the rest, hashed with the contract's salt",
+    (stack, percentage) => {
+      const policies = values(stack, RELEASES.collector).config.processors.tail_sampling.policies;
+      expect(policies).toEqual([
+        { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+        {
+          name: "baseline",
+          type: "probabilistic",
+          probabilistic: { sampling_percentage: percentage, hash_salt: TRACE_SAMPLING_HASH_SALT },
+        },
+      ]);
+    },
+  );
 
   test("collector: contrib image pinned, one replica (tail sampling needs whole traces), self-metrics scraped", () => {
     const collector = values("prod", RELEASES.collector);
@@ -164,6 +194,46 @@ describe("Microservices per environment", () => {
       }
     },
   );
+
+  test.each([
+    ["dev", "100"],
+    ["staging", "25"],
+    ["prod", "10"],
+  ] as const)(
+    "%s: every service logs at info, writes %s%% of fast successful access lines, always those ≥ 500 ms",
+    (stack, percentage) => {
+      const deployments = ofType(results[stack].resources, "kubernetes:apps/v1:Deployment");
+      expect(deployments).toHaveLength(3);
+      for (const d of deployments) {
+        expect(envOf(d)).toMatchObject({
+          [LOG_ENV.level]: "info",
+          [LOG_ENV.samplingPercentage]: percentage,
+          [LOG_ENV.slowMs]: "500",
+        });
+        // and the services' own env schema reads them as meant
+        expect(parseEnv(baseEnvSchema, envOf(d))).toMatchObject({
+          [LOG_ENV.level]: "info",
+          [LOG_ENV.samplingPercentage]: Number(percentage),
+          [LOG_ENV.slowMs]: 500,
+        });
+      }
+    },
+  );
+
+  test("logs.level, sampleAccessLogs and the SLO latency threshold reach the containers from the config", async () => {
+    const { resources } = await runStack("prod", (p) => {
+      (p.logs as Record<string, unknown>).level = "debug";
+      (p.logs as Record<string, unknown>).sampleAccessLogs = false;
+      (p.slo as Record<string, unknown>).latencyThresholdSeconds = 0.25;
+    });
+    for (const d of ofType(resources, "kubernetes:apps/v1:Deployment")) {
+      expect(envOf(d)).toMatchObject({
+        [LOG_ENV.level]: "debug",
+        [LOG_ENV.samplingPercentage]: "100",
+        [LOG_ENV.slowMs]: "250",
+      });
+    }
+  });
 
   test("the fault-injection token reaches the services only where the stack enables it, from a Secret", () => {
     const tokenEnv = (stack: Stack) =>

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
+import { TRACE_SAMPLING_HASH_SALT } from "../../contract";
 import type { StackConfig } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import {
+  COLLECTOR_DEFAULT_HASH_SALT,
   durationSeconds,
   flagValues,
   prometheusBytes,
@@ -12,6 +14,11 @@ import {
   renderedConfigMatches,
   serviceTarget,
 } from "../../infra/preflight/checks/rendered-config";
+import {
+  containersRunning,
+  loadConfig,
+  namespaceResolver,
+} from "../../infra/preflight/checks/rendered-config/workloads";
 import { asKubernetesObject } from "../../infra/preflight/collect";
 import { preflight } from "../../infra/preflight/main";
 import type { KubernetesObject, RenderedObject } from "../../infra/render/render";
@@ -43,6 +50,13 @@ function lokiConfig(c: StackConfig): Obj {
       working_directory: "/var/loki/compactor",
     },
     limits_config: { retention_period: `${c.logs.retentionDays * 24}h` },
+    ingester: {
+      chunk_encoding: c.logs.chunks.encoding,
+      chunk_target_size: c.logs.chunks.targetSizeBytes,
+      max_chunk_age: c.logs.chunks.maxChunkAge,
+      chunk_idle_period: c.logs.chunks.idlePeriod,
+      wal: { flush_on_shutdown: true },
+    },
     schema_config: { configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13" }] },
     runtime_config: { file: "/etc/loki/runtime-config/runtime-config.yaml" },
   };
@@ -190,7 +204,7 @@ function collectorConfig(c: StackConfig): Obj {
           {
             name: "baseline",
             type: "probabilistic",
-            probabilistic: { sampling_percentage: c.traces.samplingPercentage },
+            probabilistic: { sampling_percentage: c.traces.samplingPercentage, hash_salt: TRACE_SAMPLING_HASH_SALT },
           },
         ],
       },
@@ -363,6 +377,41 @@ describe("renderedConfigMatches on small object sets", () => {
       expect(messages(objects, prod)).toEqual([expect.stringContaining('has no file "other.yaml"')]);
     });
 
+    test("chunk encoding and target size differ from logs.chunks", () => {
+      const objects = lokiSet(prod, {
+        config: (cfg) => {
+          cfg.ingester.chunk_encoding = "snappy";
+          cfg.ingester.chunk_target_size = 1_572_864;
+        },
+      });
+      expect(messages(objects, prod)).toEqual([
+        expect.stringContaining('ingester.chunk_encoding is "snappy", expected "zstd" (logs.chunks.encoding)'),
+        expect.stringContaining(
+          "ingester.chunk_target_size is 1572864, expected 4194304 (logs.chunks.targetSizeBytes)",
+        ),
+      ]);
+    });
+
+    test("chunk ages written in other units are the same durations", () => {
+      const objects = lokiSet(prod, {
+        config: (cfg) => {
+          cfg.ingester.max_chunk_age = "120m";
+          cfg.ingester.chunk_idle_period = "1800s";
+        },
+      });
+      expect(messages(objects, prod)).toEqual([]);
+    });
+
+    test("no chunk settings at all: Loki would run its defaults, each one is named", () => {
+      const objects = lokiSet(prod, { config: (cfg) => (cfg.ingester = { wal: { flush_on_shutdown: true } }) });
+      expect(messages(objects, prod)).toEqual([
+        expect.stringContaining('ingester.chunk_encoding is absent, expected "zstd"'),
+        expect.stringContaining("ingester.chunk_target_size is absent, expected 4194304"),
+        expect.stringContaining('ingester.max_chunk_age is absent, expected "2h"'),
+        expect.stringContaining('ingester.chunk_idle_period is absent, expected "30m"'),
+      ]);
+    });
+
     test("a tenant override in the runtime config changes retention", () => {
       const objects = lokiSet(prod).map((r) =>
         r.object.metadata.name === "loki-runtime"
@@ -499,6 +548,25 @@ describe("renderedConfigMatches on small object sets", () => {
       ]);
     });
 
+    test("a hash_salt other than the contract's: the services would keep other traces' access logs", () => {
+      const objects = withJaeger(prod, (cfg) => {
+        cfg.processors.tail_sampling.policies[1].probabilistic.hash_salt = "my-salt";
+      });
+      expect(messages(objects, prod)).toEqual([
+        expect.stringContaining(
+          `policy "baseline": hash_salt "my-salt", expected "${TRACE_SAMPLING_HASH_SALT}" (TRACE_SAMPLING_HASH_SALT)`,
+        ),
+      ]);
+    });
+
+    test("no hash_salt: the collector's default salt applies, which is the contract's", () => {
+      expect(COLLECTOR_DEFAULT_HASH_SALT).toBe(TRACE_SAMPLING_HASH_SALT);
+      const objects = withJaeger(prod, (cfg) => {
+        delete cfg.processors.tail_sampling.policies[1].probabilistic.hash_salt;
+      });
+      expect(messages(objects, prod)).toEqual([]);
+    });
+
     test("memory_limiter not first", () => {
       const objects = withJaeger(prod, (cfg) => {
         cfg.service.pipelines["traces/sampled"].processors = ["tail_sampling", "memory_limiter", "batch"];
@@ -597,9 +665,14 @@ describe("renderedConfigMatches on small object sets", () => {
   });
 });
 
-// One test per environment: the real program under the mock runtime, every chart rendered with real Helm.
-describe.each(["dev", "staging", "prod"])("stack %s rendered with real Helm", (stack) => {
-  test("the rendered configuration matches the stack config", async () => {
+// Per environment: the real program under the mock runtime, every chart rendered with real Helm (once).
+describe.each([
+  ["dev", "snappy", 1_572_864],
+  ["staging", "zstd", 4_194_304],
+  ["prod", "zstd", 4_194_304],
+] as const)("stack %s rendered with real Helm", (stack, encoding, targetSize) => {
+  let objects: RenderedObject[] = [];
+  beforeAll(async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "rendered-config-"));
     try {
       let report: Awaited<ReturnType<typeof preflight>> | undefined;
@@ -612,19 +685,37 @@ describe.each(["dev", "staging", "prod"])("stack %s rendered with real Helm", (s
         .map(asKubernetesObject)
         .filter((o) => o !== undefined)
         .map((o) => ({ object: o as KubernetesObject, origin: "program" }));
-      const objects = [...program, ...report.rendered.flatMap((c) => c.objects)];
-      // The check must have something to read: each component is in the set.
-      const images = objects.flatMap((r) =>
-        ((r.object.spec as Obj | undefined)?.template?.spec?.containers ?? []).map((c: Obj) => String(c.image)),
-      );
-      for (const name of ["/loki:", "/jaeger:", "/opentelemetry-collector-contrib:"])
-        expect(images.some((i) => i.includes(name))).toBe(true);
-      expect(objects.some((r) => r.object.kind === "Prometheus")).toBe(true);
-
-      const findings = renderedConfigMatches(objects, loadStackConfig(stack));
-      expect(findings.map((f) => `${f.object}: ${f.message}`)).toEqual([]);
+      objects = [...program, ...report.rendered.flatMap((c) => c.objects)];
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   }, 600_000);
+
+  test("the rendered configuration matches the stack config", () => {
+    // The check must have something to read: each component is in the set.
+    const images = objects.flatMap((r) =>
+      ((r.object.spec as Obj | undefined)?.template?.spec?.containers ?? []).map((c: Obj) => String(c.image)),
+    );
+    for (const name of ["/loki:", "/jaeger:", "/opentelemetry-collector-contrib:"])
+      expect(images.some((i) => i.includes(name))).toBe(true);
+    expect(objects.some((r) => r.object.kind === "Prometheus")).toBe(true);
+
+    const findings = renderedConfigMatches(objects, loadStackConfig(stack));
+    expect(findings.map((f) => `${f.object}: ${f.message}`)).toEqual([]);
+  });
+
+  test(`the config file Loki starts with carries ${encoding} chunks of ${targetSize} bytes, 2h max age, 30m idle`, () => {
+    const nsOf = namespaceResolver(objects);
+    const [loki] = containersRunning(objects, nsOf, (name) => name === "loki");
+    if (!loki) throw new Error("no Loki container in the render");
+    const loaded = loadConfig(objects, nsOf, loki, "config.file");
+    if (typeof loaded === "string") throw new Error(loaded);
+    expect(loaded.source.origin).toBe("loki"); // the chart's own ConfigMap or Secret, not a test fixture
+    expect(loaded.config.ingester).toMatchObject({
+      chunk_encoding: encoding,
+      chunk_target_size: targetSize,
+      max_chunk_age: "2h",
+      chunk_idle_period: "30m",
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { TRACE_SAMPLING_HASH_SALT } from "../../../../contract";
 import type { StackConfig } from "../../../config/schema";
 import type { RenderedObject } from "../../../render/render";
 import { type Finding, finding, podTemplates, selectsMap } from "../objects";
@@ -120,7 +121,14 @@ export function traceFlowProblems(cfg: Json): string[] {
   return out;
 }
 
-/** Every tail_sampling processor in use keeps the configured share of non-error traces. */
+/** The salt the collector hashes with when a probabilistic policy sets none (tailsamplingprocessor). */
+export const COLLECTOR_DEFAULT_HASH_SALT = "default-hash-seed";
+
+/**
+ * Every tail_sampling processor in use keeps the configured share of non-error traces, hashing trace ids
+ * with the contract's salt: the services decide which access lines to write with the same hash, so
+ * another salt would make them keep the logs of other traces than the collector keeps.
+ */
 export function samplingProblems(cfg: Json, config: StackConfig): string[] {
   const expected = config.traces.samplingPercentage;
   const used = new Set(pipelinesOf(cfg).flatMap((p) => p.processors.filter((x) => typeOf(x) === "tail_sampling")));
@@ -136,6 +144,12 @@ export function samplingProblems(cfg: Json, config: StackConfig): string[] {
       if (got !== expected)
         out.push(
           `processor ${id} policy ${show(p.name)}: sampling_percentage ${show(got)}, expected ${expected} (traces.samplingPercentage)`,
+        );
+      const salt = at(p, "probabilistic", "hash_salt");
+      const effective = salt === undefined || salt === "" ? COLLECTOR_DEFAULT_HASH_SALT : salt;
+      if (effective !== TRACE_SAMPLING_HASH_SALT)
+        out.push(
+          `processor ${id} policy ${show(p.name)}: hash_salt ${show(salt)}, expected "${TRACE_SAMPLING_HASH_SALT}" (TRACE_SAMPLING_HASH_SALT): the services would keep the access logs of other traces than the collector keeps`,
         );
     }
   }

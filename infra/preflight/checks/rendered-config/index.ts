@@ -17,6 +17,7 @@ import { namespaceResolver } from "./workloads";
  */
 
 export {
+  COLLECTOR_DEFAULT_HASH_SALT,
   exporterTargetProblems,
   pipelineProblems,
   samplingProblems,
@@ -24,7 +25,7 @@ export {
   traceFlowProblems,
 } from "./collector";
 export { jaegerStorageProblems } from "./jaeger";
-export { lokiConfigProblems, lokiOverrideProblems } from "./loki";
+export { lokiChunkProblems, lokiConfigProblems, lokiOverrideProblems } from "./loki";
 export { prometheusProblems } from "./prometheus";
 export { durationSeconds, prometheusBytes, quantityBytes } from "./units";
 export {

@@ -67,6 +67,31 @@ export function lokiConfigProblems(cfg: Json, config: StackConfig): string[] {
   return out;
 }
 
+/** The ingester's chunk compression and flushing (logs.chunks); absent keys mean Loki's defaults, not ours. */
+export function lokiChunkProblems(cfg: Json, config: StackConfig): string[] {
+  const out: string[] = [];
+  const { encoding, targetSizeBytes, maxChunkAge, idlePeriod } = config.logs.chunks;
+  const ingester = at(cfg, "ingester");
+  const got = (key: string) => at(ingester, key);
+  if (got("chunk_encoding") !== encoding)
+    out.push(
+      `ingester.chunk_encoding is ${show(got("chunk_encoding"))}, expected "${encoding}" (logs.chunks.encoding)`,
+    );
+  if (got("chunk_target_size") !== targetSizeBytes)
+    out.push(
+      `ingester.chunk_target_size is ${show(got("chunk_target_size"))}, expected ${targetSizeBytes} (logs.chunks.targetSizeBytes)`,
+    );
+  for (const [key, expected, field] of [
+    ["max_chunk_age", maxChunkAge, "maxChunkAge"],
+    ["chunk_idle_period", idlePeriod, "idlePeriod"],
+  ] as const) {
+    const seconds = durationSeconds(got(key), "go");
+    if (seconds === undefined || seconds !== durationSeconds(expected, "go"))
+      out.push(`ingester.${key} is ${show(got(key))}, expected "${expected}" (logs.chunks.${field})`);
+  }
+  return out;
+}
+
 /** Per-tenant overrides in Loki's runtime config beat limits_config. */
 export function lokiOverrideProblems(runtime: Json, config: StackConfig): string[] {
   const hours = config.logs.retentionDays * 24;
@@ -108,7 +133,7 @@ export function lokiFindings(
       out.push(finding(CHECK, w.r, `Loki config: ${loaded}`));
       continue;
     }
-    for (const p of lokiConfigProblems(loaded.config, config))
+    for (const p of [...lokiConfigProblems(loaded.config, config), ...lokiChunkProblems(loaded.config, config)])
       out.push(finding(CHECK, loaded.source, `${p} (${loaded.where})`));
     for (const p of lokiStorageProblems(w, loaded.config, config)) out.push(finding(CHECK, w.r, p));
     const runtimeFile = at(loaded.config, "runtime_config", "file");
