@@ -1,8 +1,10 @@
 import { evaluateGoal, GOALS, type GoalResult } from "./goals";
 import type { MachineInfo } from "./machine";
 import type { BenchOptions } from "./options";
+import type { ProfileReport } from "./profile-run";
 import type { PhaseName, RunResult, SliceRecord } from "./run";
 import { ENDPOINTS, type Endpoint, SCENARIOS, type ScenarioName } from "./schedule";
+import type { SpanCost } from "./span-cost";
 import {
   changePct,
   lossPct,
@@ -98,10 +100,33 @@ export interface Report {
   saturation?: { connections: number; sliceS: number; variants: SaturationVariant[] };
   /** all-100 vs metrics+logs: what the tracing adds on top of the other signals. */
   tracingAlone?: { scenario: ScenarioName } & VsBaseline;
+  /** Pairs of variants one step apart (orders scenario): where the overhead comes from. */
+  steps?: OverheadStep[];
+  /** CPU profiles of the order service, by package group and top functions. */
+  profile?: ProfileReport;
+  /** The SDK alone, per span: recording, and recording plus batched OTLP export. */
+  spanCost?: SpanCost;
   goals: GoalResult[];
   totals: { requests: number; errors: number };
   slices: SliceSummary[];
 }
+
+export interface OverheadStep extends VsBaseline {
+  what: string;
+  variant: VariantName;
+  against: VariantName;
+}
+
+/** Each step adds one thing to the variant before it; compared within each cycle like the baseline. */
+export const OVERHEAD_STEPS: readonly { what: string; variant: VariantName; against: VariantName }[] = [
+  { what: "metrics (prom-client histograms, counters)", variant: "metrics", against: "none" },
+  { what: "logs (one JSON access line per request)", variant: "metrics+logs", against: "metrics" },
+  { what: "trace context: ids, active context, propagation", variant: "trace-context", against: "metrics+logs" },
+  { what: "span recording and export (100 %)", variant: "all-100", against: "trace-context" },
+  { what: "tracing as a whole (100 %)", variant: "all-100", against: "metrics+logs" },
+  { what: "access-log sampling at 10 %", variant: "all-100+logs-10", against: "all-100" },
+  { what: "head sampling at 10 % instead of 100 %", variant: "all-10", against: "all-100" },
+];
 
 const MIB = 2 ** 20;
 const round = (n: number, digits = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
@@ -274,6 +299,15 @@ export function analyze(run: RunResult, options: BenchOptions, machine: MachineI
       tracingAlone = { scenario: "orders", ...compare(of("all-100"), of("metrics+logs"), orders.headline) };
     }
   }
+  const steps: OverheadStep[] = [];
+  if (orders) {
+    const list = run.records.filter((r) => r.phase === "orders");
+    const of = (name: VariantName) => list.filter((r) => r.variant === name);
+    for (const step of OVERHEAD_STEPS) {
+      if (of(step.variant).length === 0 || of(step.against).length === 0) continue;
+      steps.push({ ...step, ...compare(of(step.variant), of(step.against), orders.headline) });
+    }
+  }
   const goals = [
     evaluateGoal(GOALS.cpu, all100?.vsBaseline?.cpuPerRequestPct),
     evaluateGoal(GOALS.p50, all100?.vsBaseline?.p50Pct),
@@ -310,6 +344,7 @@ export function analyze(run: RunResult, options: BenchOptions, machine: MachineI
     fixedRate,
     saturation,
     tracingAlone,
+    steps,
     goals,
     totals: {
       requests: run.records.reduce((n, r) => n + r.answered, 0),

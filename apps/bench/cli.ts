@@ -5,7 +5,9 @@ import { killAllServices } from "./cluster";
 import { writeDocs } from "./docs";
 import { describeMachine, loadAverage } from "./machine";
 import { estimateSeconds, parseOptions, USAGE, UsageError } from "./options";
+import { runProfiles } from "./profile-run";
 import { Deadline, runBenchmark } from "./run";
+import { measureSpanCost } from "./span-cost";
 import { renderText } from "./table";
 import { reportTables } from "./tables";
 import { VARIANTS } from "./variants";
@@ -64,9 +66,24 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const run = await runBenchmark(options, progress, deadline);
   machine.loadAverageEnd = loadAverage();
   const report = analyze(run, options, machine);
+  const outDir = options.outDir ? path.resolve(options.outDir) : path.join(ROOT, "out", "bench");
+  if (options.profileS > 0) {
+    report.profile = await runProfiles({
+      rate: options.rate,
+      seconds: options.profileS,
+      deferS: options.deferS,
+      outDir,
+      progress,
+    });
+    machine.loadAverageEnd = loadAverage();
+  }
+  if (!options.smoke || options.profileS > 0) {
+    progress("span cost: the SDK alone, per span (two short processes)");
+    report.spanCost = measureSpanCost(options.smoke ? 2_000 : 20_000);
+  }
 
   process.stdout.write(`\n${reportTables(report).map(renderText).join("\n\n")}\n\n`);
-  const files = writeJson(report, options.outDir ? path.resolve(options.outDir) : path.join(ROOT, "out", "bench"));
+  const files = writeJson(report, outDir);
   if (options.docs) files.push(...(await writeDocs(report, path.join(ROOT, "docs"))));
   progress(`wrote ${files.map(relative).join(", ")}`);
   if (report.totals.errors > 0) {

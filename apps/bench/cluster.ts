@@ -100,8 +100,14 @@ function pool(url: string): Pool {
   });
 }
 
-/** Starts user and product, then order wired to them, with the variant's telemetry switches. */
-export async function startCluster(variant: Variant): Promise<VariantCluster> {
+/**
+ * Starts user and product, then order wired to them, with the variant's telemetry switches (and
+ * `extraEnv` per service, e.g. NODE_OPTIONS for a CPU profile of one of them).
+ */
+export async function startCluster(
+  variant: Variant,
+  extraEnv: Partial<Record<ServiceName, Record<string, string>>> = {},
+): Promise<VariantCluster> {
   const sink = await startOtlpSink();
   const env = {
     ...variant.env,
@@ -111,13 +117,13 @@ export async function startCluster(variant: Variant): Promise<VariantCluster> {
   const [userPort, productPort, orderPort] = [await freePort(), await freePort(), await freePort()];
   const started: ServiceProcess[] = [];
   try {
-    const user = startService("user", env, userPort);
+    const user = startService("user", { ...env, ...extraEnv.user }, userPort);
     started.push(user);
-    const product = startService("product", env, productPort);
+    const product = startService("product", { ...env, ...extraEnv.product }, productPort);
     started.push(product);
     const order = startService(
       "order",
-      { ...env, [dependencyUrlEnv("user")]: user.url, [dependencyUrlEnv("product")]: product.url },
+      { ...env, [dependencyUrlEnv("user")]: user.url, [dependencyUrlEnv("product")]: product.url, ...extraEnv.order },
       orderPort,
     );
     started.push(order);

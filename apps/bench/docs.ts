@@ -33,6 +33,17 @@ function method(report: Report): string[] {
     `- **Saturation.** Closed loop with autocannon: ${sat.connections} connections sending \`POST /orders\` back to back, ${sat.cycles} cycles of ${sat.sliceS} s per variant, time-sliced the same way; throughput is successful requests per second. The load generator shares the machine with the services, so this is the throughput of the whole box.`,
     "- **Overhead.** Each variant is compared with `none` within the same cycle; the tables give the median of those per-cycle changes and their range [min..max]. Latency percentiles are nearest-rank over all cycles together. `tracing alone` compares `all-100` with `metrics+logs`.",
     "- **Goals** are reported, not asserted: all-100 vs none ≤ 10 % CPU per request, ≤ 5 % p50, ≤ 25 % throughput lost at saturation; tracing alone ≤ 5 % CPU per request.",
+    "- **Steps.** Each step compares two variants that differ by one thing (per cycle, like the baseline): `trace-context` has the SDK on with nothing sampled, so it separates the cost of trace ids, the active context and propagation from the cost of recording and exporting spans.",
+    ...(report.profile
+      ? [
+          `- **CPU profile.** After the measured phases, \`metrics+logs\`, \`trace-context\` and \`all-100\` are started again with the order service under \`node --cpu-prof\` (${report.profile.intervalUs} µs interval) and driven one after another with POST /orders at ${report.profile.rate} req/s for ${report.profile.secondsPerVariant} s each; each profile is read over its load plus the ${report.settings.deferS} s after it. Self time is grouped by the package or part of the runtime the running function belongs to and divided by the requests. The profiler samples wall time, so a thread waiting for a CPU inside a system call (\`writev\`) is charged there: on a busy machine the native and Node.js rows are inflated, the JavaScript rows much less. The .cpuprofile files (for Chrome DevTools or speedscope) stay in \`out/bench/profiles/\`.`,
+        ]
+      : []),
+    ...(report.spanCost
+      ? [
+          "- **The SDK alone.** A separate process starts and ends SERVER and CLIENT spans shaped like the services' (attributes, a traceparent extracted, a context injected) with no HTTP around them, once with no span processor (recorded and dropped) and once with the services' batch processor and OTLP/protobuf exporter sending to a local sink; CPU from `process.cpuUsage`, queued batches flushed inside the measurement.",
+        ]
+      : []),
   ];
 }
 
@@ -61,7 +72,7 @@ export function performanceMarkdown(report: Report, imageDir = "img"): string {
     "",
     "<!-- Written by `npm run bench:telemetry` (apps/bench); edits are overwritten by the next run. -->",
     "",
-    `The order flow (order → user, product) with no telemetry, metrics, metrics and logs, and everything with 100 % and 10 % trace sampling, measured side by side on one machine. Raw numbers: \`out/bench/latest.json\` after a run.`,
+    "The order flow (order → user, product) with no telemetry, metrics, metrics and logs, trace context only, everything with 100 % trace sampling (with and without access-log sampling) and with 10 % head sampling, measured side by side on one machine; then CPU profiles of the order service. Raw numbers: `out/bench/latest.json` after a run. What the numbers mean, where the tracing cost goes and what the roadmap's 1 % would need: [telemetry-cost.md](telemetry-cost.md).",
     "",
     "## Results",
     "",
@@ -74,11 +85,11 @@ export function performanceMarkdown(report: Report, imageDir = "img"): string {
     "## Running it",
     "",
     "```bash",
-    "npm run bench:telemetry                      # the full run (about 7 minutes), updates this page",
+    "npm run bench:telemetry                      # the full run (about 11 minutes), updates this page",
     "npm run bench:telemetry -- --rate 200 --cycles 6 --no-docs",
     "npm run bench:telemetry -- --smoke           # a few seconds per phase: JSON only",
     "```",
-    "Flags: `--rate <req/s>`, `--slice <s>`, `--cycles <n>`, `--scenarios orders,mix`, `--connections <n>`, `--sat-slice <s>`, `--sat-cycles <n>` (0 skips saturation), `--scrape <s>` (0: never), `--smoke`, `--no-docs`, `--out <dir>`. The JSON goes to `out/bench/telemetry-<timestamp>.json` and `out/bench/latest.json`.",
+    "Flags: `--rate <req/s>`, `--slice <s>`, `--cycles <n>`, `--scenarios orders,mix`, `--connections <n>`, `--sat-slice <s>`, `--sat-cycles <n>` (0 skips saturation), `--scrape <s>` (0: never), `--profile <s>` (0 skips the profiles), `--smoke`, `--no-docs`, `--out <dir>`. The JSON goes to `out/bench/telemetry-<timestamp>.json` and `out/bench/latest.json`.",
     "",
   ].join("\n");
 }

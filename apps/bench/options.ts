@@ -16,6 +16,8 @@ export interface BenchOptions {
   saturation: { connections: number; sliceS: number; cycles: number; warmupSliceS: number };
   /** Each metrics variant is scraped once per this many seconds of its own load (0: never). */
   scrapeIntervalS: number;
+  /** Seconds of load per profiled variant in the CPU-profile phase (0: no profiles). */
+  profileS: number;
   /** How long after its turn a variant's processes may still be working for it (span export: up to 5 s). */
   deferS: number;
   /** No load after each phase, seconds: the deferred work runs, then the variants idle. */
@@ -37,6 +39,7 @@ export const USAGE = `usage: npm run bench:telemetry -- [flags]
   --sat-slice <s>      length of each variant's saturation turn (default 3)
   --sat-cycles <n>     saturation cycles, 0 to skip (default 4)
   --scrape <s>         scrape /metrics once per this many seconds of a variant's load, 0: never (default 15)
+  --profile <s>        CPU-profile the order service for this many seconds per profiled variant, 0: skip (default 20)
   --smoke              a very short run: 2 cycles of 0.5 s, a small saturation run; no docs
   --no-docs            do not write docs/performance.md and its plots
   --out <dir>          where the JSON goes (default out/bench)`;
@@ -50,6 +53,7 @@ const DEFAULTS: BenchOptions = {
   warmupBurstS: 2,
   saturation: { connections: 16, sliceS: 3, cycles: 4, warmupSliceS: 1 },
   scrapeIntervalS: 15,
+  profileS: 20,
   deferS: 6,
   coolDownS: 8,
   smoke: false,
@@ -57,6 +61,7 @@ const DEFAULTS: BenchOptions = {
 };
 
 const SMOKE: Omit<BenchOptions, "rate" | "scenarios" | "scrapeIntervalS" | "deferS" | "outDir"> = {
+  profileS: 1,
   sliceS: 0.5,
   cycles: 2,
   warmupCycles: 1,
@@ -100,6 +105,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         "sat-slice": { type: "string" },
         "sat-cycles": { type: "string" },
         scrape: { type: "string" },
+        profile: { type: "string" },
         smoke: { type: "boolean" },
         "no-docs": { type: "boolean" },
         out: { type: "string" },
@@ -133,6 +139,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     scenarios,
     saturation: sat,
     scrapeIntervalS: numberFlag(values, "scrape", 0, 600) ?? base.scrapeIntervalS,
+    profileS: numberFlag(values, "profile", 0, 600) ?? base.profileS,
     docs: base.docs && !values["no-docs"],
     outDir: typeof values.out === "string" ? values.out : undefined,
   };
@@ -144,5 +151,7 @@ export function estimateSeconds(options: BenchOptions, variants: number, startup
   const sat = options.saturation;
   const saturation = sat.cycles > 0 ? variants * (sat.warmupSliceS + sat.cycles * sat.sliceS) : 0;
   const coolDowns = (options.scenarios.length + (sat.cycles > 0 ? 1 : 0)) * options.coolDownS;
-  return startupS + variants * options.warmupBurstS + fixed + saturation + coolDowns;
+  // three profiled variants: start-up, a 2 s warm-up and the load each, then the deferred work
+  const profiles = options.profileS > 0 ? 3 * (startupS / variants + 2 + options.profileS) + options.deferS + 3 : 0;
+  return startupS + variants * options.warmupBurstS + fixed + saturation + coolDowns + profiles;
 }

@@ -1,5 +1,7 @@
 import type { FixedRateScenario, LatencyKey, Report } from "./analyze";
 import { goalVerdict } from "./goals";
+import type { ProfileSummary } from "./profile";
+import type { ProfileReport } from "./profile-run";
 import { ENDPOINTS } from "./schedule";
 import type { Spread } from "./stats";
 import type { Table } from "./table";
@@ -123,6 +125,84 @@ export function reportTables(report: Report): Table[] {
       rows: [[formatPctSpread(t.cpuPerRequestPct), formatPctSpread(t.p50Pct), formatPctSpread(t.p99Pct)]],
     });
   }
+  if (report.steps && report.steps.length > 0) {
+    tables.push({
+      title: "Where the overhead comes from: each step against the variant before it (orders, per cycle)",
+      headers: ["adds", "variant", "against", "CPU/req", "p50", "p99"],
+      align: ["l", "l", "l", "r", "r", "r"],
+      rows: report.steps.map((s) => [
+        s.what,
+        s.variant,
+        s.against,
+        formatPctSpread(s.cpuPerRequestPct),
+        formatPctSpread(s.p50Pct),
+        formatPctSpread(s.p99Pct),
+      ]),
+    });
+  }
+  if (report.profile) tables.push(...profileTables(report.profile));
+  if (report.spanCost) {
+    const c = report.spanCost;
+    tables.push({
+      title: `The SDK alone: CPU per span in one process (${c.spans.toLocaleString("en-US")} spans, half SERVER, half CLIENT)`,
+      headers: [
+        "recorded, no export",
+        "recorded and exported (batch, OTLP/protobuf)",
+        "export share",
+        "OTLP bytes/span",
+      ],
+      align: ["r", "r", "r", "r"],
+      rows: [
+        [
+          `${c.recordUs.toFixed(1)} µs`,
+          `${c.recordAndExportUs.toFixed(1)} µs`,
+          `${Math.round((100 * (c.recordAndExportUs - c.recordUs)) / c.recordAndExportUs)}%`,
+          String(c.exportBytesPerSpan),
+        ],
+      ],
+    });
+  }
   tables.push(goalsTable(report));
   return tables;
 }
+
+/** Where the order service's CPU goes in each profiled variant, and its busiest functions with everything on. */
+export function profileTables(profile: ProfileReport): Table[] {
+  const names = profile.variants.map((v) => v.variant);
+  const first = profile.variants[0];
+  const last = profile.variants[profile.variants.length - 1];
+  const byGroup = (v: ProfileSummary, group: string) => v.groups.find((g) => g.group === group)?.usPerRequest ?? 0;
+  const cell = (v: ProfileSummary, group: string) => {
+    const g = v.groups.find((x) => x.group === group);
+    return g ? `${g.usPerRequest.toFixed(1)} (${g.share.toFixed(1)}%)` : "–";
+  };
+  const rows = (first?.groups ?? []).map((g) => [
+    g.group,
+    ...profile.variants.map((v) => cell(v, g.group)),
+    first && last ? formatSigned(byGroup(last, g.group) - byGroup(first, g.group)) : "–",
+  ]);
+  rows.push([
+    "total busy",
+    ...profile.variants.map((v) => v.busyUsPerRequest.toFixed(1)),
+    first && last ? formatSigned(last.busyUsPerRequest - first.busyUsPerRequest) : "–",
+  ]);
+  const tables: Table[] = [
+    {
+      title: `CPU profile of order: µs per POST /orders by where the time goes (${profile.rate} req/s, ${profile.secondsPerVariant} s per variant)`,
+      headers: ["group", ...names, `${last?.variant ?? ""} − ${first?.variant ?? ""}`],
+      align: ["l", ...names.map((): "r" => "r"), "r"],
+      rows,
+    },
+  ];
+  if (last) {
+    tables.push({
+      title: `CPU profile of order: busiest functions in ${last.variant} (self time)`,
+      headers: ["function", "where", "group", "µs/req", "share"],
+      align: ["l", "l", "l", "r", "r"],
+      rows: last.top.map((f) => [f.function, f.location, f.group, f.usPerRequest.toFixed(1), `${f.share.toFixed(1)}%`]),
+    });
+  }
+  return tables;
+}
+
+const formatSigned = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(1)}`;

@@ -1,9 +1,19 @@
+import { LOG_ENV } from "../../contract";
+
 /**
  * The telemetry set-ups compared by the benchmark, as the environment switches the services read.
  * `none` is the baseline every other variant is compared with.
  */
 
-export const VARIANT_NAMES = ["none", "metrics", "metrics+logs", "all-100", "all-10"] as const;
+export const VARIANT_NAMES = [
+  "none",
+  "metrics",
+  "metrics+logs",
+  "trace-context",
+  "all-100",
+  "all-100+logs-10",
+  "all-10",
+] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 export interface Variant {
@@ -32,10 +42,29 @@ export const VARIANTS: readonly Variant[] = [
     env: { ...off, ...metricsAndLogs },
   },
   {
+    name: "trace-context",
+    description:
+      "metrics, logs and tracing with nothing sampled: trace ids, context and propagation only, no span recorded or exported",
+    metrics: true,
+    env: { OTEL_SDK_DISABLED: "false", ...metricsAndLogs, OTEL_TRACES_SAMPLER: "always_off" },
+  },
+  {
     name: "all-100",
     description: "metrics, logs and traces, every trace sampled",
     metrics: true,
     env: { OTEL_SDK_DISABLED: "false", ...metricsAndLogs, OTEL_TRACES_SAMPLER: "parentbased_always_on" },
+  },
+  {
+    name: "all-100+logs-10",
+    description:
+      "as all-100, with access logs sampled at 10 % by the collector's trace-id rule (prod: the collector keeps 10 % of the traces)",
+    metrics: true,
+    env: {
+      OTEL_SDK_DISABLED: "false",
+      ...metricsAndLogs,
+      OTEL_TRACES_SAMPLER: "parentbased_always_on",
+      [LOG_ENV.samplingPercentage]: "10",
+    },
   },
   {
     name: "all-10",

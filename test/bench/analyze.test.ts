@@ -50,21 +50,27 @@ const CPU_FACTOR: Record<VariantName, number> = {
   none: 1,
   metrics: 1.02,
   "metrics+logs": 1.05,
+  "trace-context": 1.08,
   "all-100": 1.26,
+  "all-100+logs-10": 1.2,
   "all-10": 1.1,
 };
 const P50_FACTOR: Record<VariantName, number> = {
   none: 1,
   metrics: 1,
   "metrics+logs": 1,
+  "trace-context": 1,
   "all-100": 1.04,
+  "all-100+logs-10": 1.04,
   "all-10": 1,
 };
 const RPS: Record<VariantName, number> = {
   none: 1_000,
   metrics: 990,
   "metrics+logs": 950,
+  "trace-context": 920,
   "all-100": 700,
+  "all-100+logs-10": 750,
   "all-10": 900,
 };
 const DRIFT = [1, 1.5, 0.8];
@@ -103,6 +109,16 @@ describe("analysis of a run", () => {
   const report = analyze(run(), options, machine);
   const orders = report.fixedRate[0];
   const of = (name: VariantName) => orders?.variants.find((v) => v.variant === name);
+
+  test("each overhead step compares a variant with the one it adds to, per cycle", () => {
+    const step = (variant: VariantName, against: VariantName) =>
+      report.steps?.find((s) => s.variant === variant && s.against === against)?.cpuPerRequestPct.median;
+    // percentages are rounded to one decimal
+    expect(step("trace-context", "metrics+logs")).toBeCloseTo((1.08 / 1.05 - 1) * 100, 1);
+    expect(step("all-100", "trace-context")).toBeCloseTo((1.26 / 1.08 - 1) * 100, 1);
+    expect(step("all-100+logs-10", "all-100")).toBeCloseTo((1.2 / 1.26 - 1) * 100, 1);
+    expect(report.steps?.map((s) => s.variant)).toContain("metrics");
+  });
 
   test("CPU per request is the CPU of the window over the requests answered, per cycle", () => {
     expect(of("none")?.cpuPerRequestUs).toEqual({ median: 1_000, min: 800, max: 1_500, n: 3 });
@@ -145,7 +161,7 @@ describe("analysis of a run", () => {
   });
 
   test("the slices are summarised without their raw latencies", () => {
-    expect(report.slices).toHaveLength(30);
+    expect(report.slices).toHaveLength(VARIANT_NAMES.length * 2 * DRIFT.length); // two phases per cycle
     expect(report.slices[0]).toMatchObject({
       phase: "orders",
       cycle: 1,

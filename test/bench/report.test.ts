@@ -68,6 +68,7 @@ describe("the report", () => {
       expect.stringMatching(/^Fixed rate: mix — p50 \/ p99/),
       expect.stringMatching(/^Saturation/),
       expect.stringMatching(/^Tracing alone/),
+      expect.stringMatching(/^Where the overhead comes from/),
       expect.stringMatching(/^Goals/),
     ]);
     const text = reportTables(report).map(renderText).join("\n\n");
@@ -113,9 +114,10 @@ describe("the report", () => {
 
   test("plot specifications carry every variant's numbers", () => {
     const overhead = overheadChart(report) as { data: { values: { variant: string; scenario: string }[] } };
-    expect(overhead.data.values).toHaveLength(8); // four variants × two scenarios; none is the baseline
+    // every variant but none (the baseline) × two scenarios
+    expect(overhead.data.values).toHaveLength((VARIANT_NAMES.length - 1) * 2);
     const latency = latencyChart(report) as { data: { values: { variant: string; percentile: string }[] } };
-    expect(latency.data.values).toHaveLength(30); // five variants × three percentiles × two scenarios
+    expect(latency.data.values).toHaveLength(VARIANT_NAMES.length * 3 * 2); // three percentiles × two scenarios
   });
 
   test("the JSON file is named after the start time", () => {

@@ -69,6 +69,15 @@ export function parseHost(host: string | undefined): { address: string; port?: n
   return match[2] === undefined ? { address } : { address, port: Number(match[2]) };
 }
 
+/** The last Host header seen and its parts: a service's callers send the same one again and again. */
+let lastHost: { header: string; parsed: ReturnType<typeof parseHost> } | undefined;
+
+function hostOf(header: string | undefined): ReturnType<typeof parseHost> {
+  if (header === undefined) return undefined;
+  if (lastHost?.header !== header) lastHost = { header, parsed: parseHost(header) };
+  return lastHost.parsed;
+}
+
 /** Attributes known when the request arrives; the route and status follow when it ends. */
 export function serverAttributes(req: Request, method = methodLabel(req.method)): Attributes {
   const query = req.url.indexOf("?");
@@ -79,7 +88,7 @@ export function serverAttributes(req: Request, method = methodLabel(req.method))
     [ATTR_URL_SCHEME]: scheme,
   };
   if (method === HTTP_REQUEST_METHOD_VALUE_OTHER) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = req.method;
-  const host = parseHost(req.headers.host);
+  const host = hostOf(req.headers.host);
   if (host) {
     attributes[ATTR_SERVER_ADDRESS] = host.address;
     attributes[ATTR_SERVER_PORT] = host.port ?? (scheme === "https" ? 443 : 80);
