@@ -35,7 +35,7 @@ export function overheadChart(report: Report): ChartSpec {
       text: "CPU per request vs none, three processes together",
       subtitle: `median of ${report.settings.cycles} cycles, bar: min..max; dashed: goal for all-100 (≤ ${GOALS.cpu.limitPct}%)`,
     },
-    width: 460,
+    width: 640, // seven variants side by side, names unrotated
     height: 280,
     data: { values },
     layer: [
@@ -100,7 +100,7 @@ export function latencyChart(report: Report): ChartSpec {
       },
     },
     spec: {
-      width: 300,
+      width: 380,
       height: 260,
       layer: [
         {

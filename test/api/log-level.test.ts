@@ -63,7 +63,7 @@ describe("access-log sampling in a service", () => {
       "product",
       { OTEL_TRACES_SAMPLER: "parentbased_always_on" },
       {
-        spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())],
+        spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
       },
     );
     product = await startInProcess("product", { [LOG_ENV.samplingPercentage]: "10", FAULT_LATENCY_MS: "1" });
