@@ -80,13 +80,19 @@ export const LOG_DECISIONS = { written: "written", sampledOut: "sampled_out" } a
  * Environment variables of the services' logging, set by the Pulumi program from the stack config.
  * ACCESS_LOG_SAMPLING_PERCENTAGE: share of successful, fast requests whose access line is written,
  * decided from the trace id by the collector's rule (100 = every line). ACCESS_LOG_SLOW_MS: requests
- * slower than this are always written (the SLO latency threshold).
+ * taking this long or longer are always written (the SLO latency threshold).
  */
 export const LOG_ENV = {
   level: "LOG_LEVEL",
   samplingPercentage: "ACCESS_LOG_SAMPLING_PERCENTAGE",
   slowMs: "ACCESS_LOG_SLOW_MS",
 } as const;
+
+/**
+ * The share of traces the collector's probabilistic policy keeps (traces.samplingPercentage), told to
+ * the services so their exemplars point only at traces that are kept, whatever ACCESS_LOG_SAMPLING_PERCENTAGE says.
+ */
+export const TRACES_KEPT_PERCENTAGE_ENV = "TRACES_KEPT_PERCENTAGE";
 
 /**
  * Salt of the collector's tail-sampling probabilistic policy (its default, set explicitly in the

@@ -3,8 +3,17 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { ConfigError, intVar, parseEnv } from "../lib/config";
-import { dependencyUrlEnv, LOCAL_BASE_PORT, localPorts, OTLP_HTTP_PORT, PATHS, SERVICE_NAMES } from "../../contract";
+import { ConfigError, intVar, numberVar, parseEnv } from "../lib/config";
+import {
+  dependencyUrlEnv,
+  LOCAL_BASE_PORT,
+  LOG_ENV,
+  localPorts,
+  OTLP_HTTP_PORT,
+  PATHS,
+  SERVICE_NAMES,
+  TRACES_KEPT_PERCENTAGE_ENV,
+} from "../../contract";
 import { alertmanagerConfig } from "../../infra/alerting/alertmanager";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { loadStackConfig } from "../../infra/config/stack-file";
@@ -23,6 +32,11 @@ const demoEnv = z.object({
   DEMO_PROMETHEUS_PORT: intVar(1024, 65_535, 9090),
   DEMO_ALERTMANAGER_PORT: intVar(1024, 65_535, 9093),
   DEMO_MONITORING: z.enum(["auto", "off"], { error: "must be auto or off" }).default("auto"),
+  /**
+   * The share of traces a collector would keep (prod: 10): the services sample their access lines and
+   * exemplars with the collector's rule at this share, as in a stack with logs.sampleAccessLogs.
+   */
+  DEMO_SAMPLING_PERCENTAGE: numberVar(0, 100, 100),
 });
 
 async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
@@ -64,6 +78,8 @@ async function main(): Promise<void> {
         ADMIN_TOKEN: adminToken,
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
         DEPLOYMENT_ENVIRONMENT: process.env.DEPLOYMENT_ENVIRONMENT || "local",
+        [LOG_ENV.samplingPercentage]: String(env.DEMO_SAMPLING_PERCENTAGE),
+        [TRACES_KEPT_PERCENTAGE_ENV]: String(env.DEMO_SAMPLING_PERCENTAGE),
         [dependencyUrlEnv("user")]: url("user"),
         [dependencyUrlEnv("product")]: url("product"),
       },
@@ -149,7 +165,10 @@ async function main(): Promise<void> {
       "Demo services are up:",
       ...SERVICE_NAMES.map((name) => `  ${name.padEnd(8)} ${url(name)}   (metrics: ${url(name)}${PATHS.metrics})`),
       ...monitoringLines,
-      `Logs (JSON lines): ${env.DEMO_LOG_DIR}/<service>.log`,
+      `Logs (JSON lines): ${env.DEMO_LOG_DIR}/<service>.log` +
+        (env.DEMO_SAMPLING_PERCENTAGE < 100
+          ? ` (access lines and exemplars of ${env.DEMO_SAMPLING_PERCENTAGE} % of the traces, by the collector's rule; errors and slow requests always)`
+          : ""),
       `Traces are exported to ${otlp} (set OTEL_EXPORTER_OTLP_ENDPOINT to point elsewhere).`,
       `Admin token for ${PATHS.adminFaults}: ${process.env.ADMIN_TOKEN ? "(from ADMIN_TOKEN)" : adminToken}`,
       "Try:",

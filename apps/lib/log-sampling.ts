@@ -107,6 +107,20 @@ export function traceIdHash(traceId: string): bigint {
   return fnv1a64(Buffer.from(traceId, "hex"), fnv1a64(Buffer.from(TRACE_SAMPLING_HASH_SALT, "utf8")));
 }
 
+/** The share of traces the collector's probabilistic policy keeps, as a predicate on trace ids. */
+export class KeptShare {
+  private readonly threshold: U64;
+
+  constructor(readonly percentage: number) {
+    this.threshold = split(samplingThreshold(percentage));
+  }
+
+  /** True for every trace at 100 %; otherwise the collector's rule (malformed ids: false). */
+  keeps(traceId: string): boolean {
+    return this.percentage >= 100 || keepsTraceId(traceId, this.threshold) === true;
+  }
+}
+
 /** Client errors that mean "the request was invalid": sampled like successes. */
 const VALIDATION_STATUSES = new Set([400, 422]);
 
@@ -144,7 +158,7 @@ export class AccessLogSampler {
 
   decide(traceId: string | undefined, status: number, durationMs: number): AccessLogDecision {
     if (!this.active) return ALWAYS;
-    if (status >= 500 || (status >= 400 && !VALIDATION_STATUSES.has(status)) || durationMs > this.slowMs) return ALWAYS;
+    if (status >= 500 || (status >= 400 && !VALIDATION_STATUSES.has(status)) || durationMs >= this.slowMs) return ALWAYS;
     if (traceId === undefined) return ALWAYS;
     const keep = keepsTraceId(traceId, this.threshold);
     if (keep === undefined) return ALWAYS;

@@ -2,11 +2,12 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { z } from "zod";
-import { CONTAINER_PORT, LOG_ENV, type ServiceName } from "../../contract";
+import { CONTAINER_PORT, LOG_ENV, type ServiceName, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
 import { booleanVar, ConfigError, intVar, LOG_LEVELS, numberVar, parseEnv } from "./config";
 import { FaultInjector, faultEnvSchema } from "./faults";
 import { createServiceApp, type ServiceContext, type Signals } from "./http/app";
 import type { Route } from "./http/routes";
+import { KeptShare } from "./log-sampling";
 import { createLogger } from "./logger";
 import { ServiceMetrics } from "./metrics";
 import type { Telemetry } from "./telemetry";
@@ -17,8 +18,10 @@ export const baseEnvSchema = z.object({
   [LOG_ENV.level]: z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(", ")}` }).default("info"),
   /** Share of successful, fast requests whose access line is written, matched with the collector's trace sampling. */
   [LOG_ENV.samplingPercentage]: numberVar(0, 100, 100),
-  /** Requests slower than this always get their access line (the platform sets the SLO latency threshold). */
+  /** Requests taking this long or longer always get their access line (the platform sets the SLO latency threshold). */
   [LOG_ENV.slowMs]: intVar(1, 600_000, 500),
+  /** The collector's kept share of traces: exemplars point only at those. */
+  [TRACES_KEPT_PERCENTAGE_ENV]: numberVar(0, 100, 100),
   ADMIN_TOKEN: z
     .string()
     .min(16, { error: "must be at least 16 characters (or unset to disable the admin API)" })
@@ -119,6 +122,7 @@ export function buildService<C>(
     signals,
     accessLog,
     logLevels: levels,
+    exemplarShare: new KeptShare(base[TRACES_KEPT_PERCENTAGE_ENV]),
   });
   return {
     app,

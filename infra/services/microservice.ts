@@ -8,6 +8,7 @@ import {
   PATHS,
   SERVICE_DEPENDENCIES,
   type ServiceName,
+  TRACES_KEPT_PERCENTAGE_ENV,
 } from "../../contract";
 import type { StackConfig } from "../config/schema";
 import { OPEN_RULE_REASON_ANNOTATION } from "../platform/labels";
@@ -17,13 +18,18 @@ import { PLATFORM_SERVICES } from "../platform/naming";
 /** The Service port the demo services are reached on inside the cluster. */
 export const SERVICE_PORT = 80;
 
-/** How a service logs: LOG_LEVEL, ACCESS_LOG_SAMPLING_PERCENTAGE and ACCESS_LOG_SLOW_MS. */
+/**
+ * How a service logs (LOG_LEVEL, ACCESS_LOG_SAMPLING_PERCENTAGE, ACCESS_LOG_SLOW_MS) and which traces
+ * its exemplars may point at (TRACES_KEPT_PERCENTAGE).
+ */
 export interface ServiceLogging {
   level: StackConfig["logs"]["level"];
   /** Share of successful, fast requests whose access line is written (100 = all). */
   accessLogSamplingPercentage: number;
-  /** Requests slower than this always get their access line (the SLO latency threshold). */
+  /** Requests taking this long or longer always get their access line (the SLO latency threshold). */
   slowMs: number;
+  /** The collector's kept share (traces.samplingPercentage), with or without log sampling. */
+  tracesKeptPercentage: number;
 }
 
 /**
@@ -35,6 +41,7 @@ export function serviceLogging(config: Pick<StackConfig, "logs" | "traces" | "sl
     level: config.logs.level,
     accessLogSamplingPercentage: config.logs.sampleAccessLogs ? config.traces.samplingPercentage : 100,
     slowMs: Math.round(config.slo.latencyThresholdSeconds * 1000),
+    tracesKeptPercentage: config.traces.samplingPercentage,
   };
 }
 
@@ -125,6 +132,7 @@ export class Microservice extends pulumi.ComponentResource {
                       value: String(args.logging.accessLogSamplingPercentage),
                     },
                     { name: LOG_ENV.slowMs, value: String(args.logging.slowMs) },
+                    { name: TRACES_KEPT_PERCENTAGE_ENV, value: String(args.logging.tracesKeptPercentage) },
                     { name: "SERVICE_VERSION", value: args.image.split(":").pop() as string },
                     { name: "DEPLOYMENT_ENVIRONMENT", value: args.environment },
                     // readiness turns false this long before the listener closes, so endpoints update first

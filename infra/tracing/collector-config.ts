@@ -7,6 +7,8 @@ export interface CollectorConfigArgs {
   samplingPercentage: number;
   /** Traces held in memory while tail sampling waits for their last span. */
   numTraces: number;
+  /** Traces at least this long are kept (the SLO latency threshold), as the services keep their access lines. */
+  slowMs: number;
 }
 
 export const TAIL_SAMPLING_DECISION_WAIT = "10s";
@@ -17,7 +19,7 @@ export const TAIL_SAMPLING_DECISION_WAIT = "10s";
  * forward connector; `traces/sampled` tail-samples what it forwards (every error trace, a share of the
  * rest) and exports to Jaeger over OTLP. Keys set to null remove the chart's default components.
  */
-export function collectorConfig({ namespaces, samplingPercentage, numTraces }: CollectorConfigArgs) {
+export function collectorConfig({ namespaces, samplingPercentage, numTraces, slowMs }: CollectorConfigArgs) {
   const jaeger = PLATFORM_SERVICES.jaeger;
   const collector = PLATFORM_SERVICES.collector;
   return {
@@ -40,6 +42,8 @@ export function collectorConfig({ namespaces, samplingPercentage, numTraces }: C
         num_traces: numTraces,
         policies: [
           { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+          // duration from the earliest span start to the latest end, kept when >= threshold_ms
+          { name: "slow", type: "latency", latency: { threshold_ms: slowMs } },
           {
             name: "baseline",
             type: "probabilistic",

@@ -37,6 +37,7 @@ export class Tracing extends pulumi.ComponentResource {
         namespaces: ns,
         samplingPercentage: config.traces.samplingPercentage,
         numTraces: config.traces.maxTracesInMemory,
+        slowMs: Math.round(config.slo.latencyThresholdSeconds * 1000),
       }),
     });
     pinnedChart(

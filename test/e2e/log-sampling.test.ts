@@ -1,4 +1,12 @@
-import { ACCESS_LOG_MESSAGE, dependencyUrlEnv, LOG_ENV, LOG_FIELDS, type ServiceName } from "../../contract";
+import {
+  ACCESS_LOG_MESSAGE,
+  dependencyUrlEnv,
+  EXEMPLAR_LABELS,
+  LOG_ENV,
+  LOG_FIELDS,
+  type ServiceName,
+  TRACES_KEPT_PERCENTAGE_ENV,
+} from "../../contract";
 import { collectorKeeps } from "../support/collector-rule";
 import { call, waitFor } from "../support/http";
 import { type ReceivedSpan, startOtlpReceiver } from "../support/otlp-receiver";
@@ -32,6 +40,7 @@ describe("access-log sampling matches the collector's trace sampling (three proc
       OTEL_TRACES_SAMPLER: "parentbased_always_on",
       [LOG_ENV.samplingPercentage]: String(PERCENTAGE),
       [LOG_ENV.slowMs]: String(SLOW_MS),
+      [TRACES_KEPT_PERCENTAGE_ENV]: String(PERCENTAGE),
     };
     // user fails 5 % of its requests: error traces the collector keeps whatever their hash.
     const [user, product] = await Promise.all([
@@ -136,5 +145,30 @@ describe("access-log sampling matches the collector's trace sampling (three proc
     expect(Math.abs(logged.length - n * 0.1)).toBeLessThan(5 * sigma);
     for (const line of logged)
       expect(line).toMatchObject({ [LOG_FIELDS.sampleRate]: 0.1, [LOG_FIELDS.adjustedCount]: 10 });
+  });
+
+  test("every exemplar points at a trace the collector keeps, whose access lines exist in every service it crossed", async () => {
+    const exemplarTraces = new Set<string>();
+    for (const service of Object.values(services)) {
+      const res = await fetch(`${service.url}/metrics`, {
+        headers: { accept: "application/openmetrics-text; version=1.0.0" },
+      });
+      const text = await res.text();
+      for (const m of text.matchAll(new RegExp(`# \\{[^}]*${EXEMPLAR_LABELS.traceId}="([0-9a-f]{32})"`, "g")))
+        exemplarTraces.add(m[1] as string);
+    }
+    expect(exemplarTraces.size).toBeGreaterThan(3);
+    const byTrace = traces();
+    for (const traceId of exemplarTraces) {
+      expect({ traceId, kept: collectorKeeps(traceId, PERCENTAGE) }).toEqual({ traceId, kept: true });
+      const crossed = (byTrace.get(traceId) ?? []).filter((s) => s.kind === SERVER).map((s) => s.service);
+      expect(crossed.length).toBeGreaterThan(0);
+      for (const service of crossed)
+        expect({ traceId, service, logged: hasLine(service as ServiceName, traceId) }).toEqual({
+          traceId,
+          service,
+          logged: true,
+        });
+    }
   });
 });

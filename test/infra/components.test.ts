@@ -1,6 +1,6 @@
 import { parseEnv } from "../../apps/lib/config";
 import { baseEnvSchema } from "../../apps/lib/service";
-import { LOG_ENV, TRACE_SAMPLING_HASH_SALT } from "../../contract";
+import { LOG_ENV, TRACE_SAMPLING_HASH_SALT, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
 import { RELEASES } from "../../infra/platform/naming";
 import { chart, ofType, runStack, type Stack } from "./support";
 
@@ -113,11 +113,12 @@ describe("Tracing per environment", () => {
     ["staging", 25],
     ["prod", 10],
   ] as const)(
-    "%s: tail sampling keeps every error trace and %i%% of the rest, hashed with the contract's salt",
+    "%s: tail sampling keeps every error trace, every trace of 500 ms or more (the SLO threshold) and %i%% of the rest, hashed with the contract's salt",
     (stack, percentage) => {
       const policies = values(stack, RELEASES.collector).config.processors.tail_sampling.policies;
       expect(policies).toEqual([
         { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+        { name: "slow", type: "latency", latency: { threshold_ms: 500 } },
         {
           name: "baseline",
           type: "probabilistic",
@@ -209,6 +210,7 @@ describe("Microservices per environment", () => {
           [LOG_ENV.level]: "info",
           [LOG_ENV.samplingPercentage]: percentage,
           [LOG_ENV.slowMs]: "500",
+          [TRACES_KEPT_PERCENTAGE_ENV]: percentage,
         });
         // and the services' own env schema reads them as meant
         expect(parseEnv(baseEnvSchema, envOf(d))).toMatchObject({
@@ -231,6 +233,8 @@ describe("Microservices per environment", () => {
         [LOG_ENV.level]: "debug",
         [LOG_ENV.samplingPercentage]: "100",
         [LOG_ENV.slowMs]: "250",
+        // exemplars still point only at the traces the collector keeps
+        [TRACES_KEPT_PERCENTAGE_ENV]: "10",
       });
     }
   });

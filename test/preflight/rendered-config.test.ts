@@ -200,12 +200,13 @@ function collectorConfig(c: StackConfig): Obj {
       batch: {},
       tail_sampling: {
         policies: [
-          { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
           {
             name: "baseline",
             type: "probabilistic",
             probabilistic: { sampling_percentage: c.traces.samplingPercentage, hash_salt: TRACE_SAMPLING_HASH_SALT },
           },
+          { name: "errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+          { name: "slow", type: "latency", latency: { threshold_ms: c.slo.latencyThresholdSeconds * 1000 } },
         ],
       },
     },
@@ -541,7 +542,7 @@ describe("renderedConfigMatches on small object sets", () => {
 
     test("tail sampling percentage differs", () => {
       const objects = withJaeger(prod, (cfg) => {
-        cfg.processors.tail_sampling.policies[1].probabilistic.sampling_percentage = 50;
+        cfg.processors.tail_sampling.policies[0].probabilistic.sampling_percentage = 50;
       });
       expect(messages(objects, prod)).toEqual([
         expect.stringContaining('policy "baseline": sampling_percentage 50, expected 10 (traces.samplingPercentage)'),
@@ -550,7 +551,7 @@ describe("renderedConfigMatches on small object sets", () => {
 
     test("a hash_salt other than the contract's: the services would keep other traces' access logs", () => {
       const objects = withJaeger(prod, (cfg) => {
-        cfg.processors.tail_sampling.policies[1].probabilistic.hash_salt = "my-salt";
+        cfg.processors.tail_sampling.policies[0].probabilistic.hash_salt = "my-salt";
       });
       expect(messages(objects, prod)).toEqual([
         expect.stringContaining(
@@ -559,10 +560,19 @@ describe("renderedConfigMatches on small object sets", () => {
       ]);
     });
 
+    test("no latency policy at the SLO threshold: slow requests are logged but their traces would be dropped", () => {
+      const objects = withJaeger(prod, (cfg) => {
+        cfg.processors.tail_sampling.policies[2].latency.threshold_ms = 1000;
+      });
+      expect(messages(objects, prod)).toEqual([
+        expect.stringContaining("no latency policy with threshold_ms 500 (slo.latencyThresholdSeconds)"),
+      ]);
+    });
+
     test("no hash_salt: the collector's default salt applies, which is the contract's", () => {
       expect(COLLECTOR_DEFAULT_HASH_SALT).toBe(TRACE_SAMPLING_HASH_SALT);
       const objects = withJaeger(prod, (cfg) => {
-        delete cfg.processors.tail_sampling.policies[1].probabilistic.hash_salt;
+        delete cfg.processors.tail_sampling.policies[0].probabilistic.hash_salt;
       });
       expect(messages(objects, prod)).toEqual([]);
     });

@@ -10,6 +10,7 @@ import {
   UNMATCHED_ROUTE,
 } from "../../../contract";
 import type { FaultInjector } from "../faults";
+import type { KeptShare } from "../log-sampling";
 import type { AccessLog, Logger, LogLevelControl } from "../logger";
 import type { ServiceMetrics } from "../metrics";
 import { faultAdminRoutes, logLevelAdminRoutes, requireBearer } from "./admin";
@@ -44,6 +45,11 @@ export interface ServiceAppOptions extends ServiceContext {
   accessLog?: AccessLog;
   /** The temporary log level of the admin API; no admin endpoint without it. */
   logLevels?: LogLevelControl;
+  /**
+   * Exemplars only for traces the collector keeps by its share: an exemplar always leads to a stored
+   * trace and to its access lines in every service. Every sampled span is eligible without it.
+   */
+  exemplarShare?: KeptShare;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,7 +58,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Records the server histogram (with a trace exemplar when sampled) and one access-log line; no
  * middleware at all when neither is wanted, and nothing built for the one that is not.
  */
-function observeRequests({ metrics, signals, accessLog }: ServiceAppOptions): RequestHandler | undefined {
+function observeRequests({
+  metrics,
+  signals,
+  accessLog,
+  exemplarShare,
+}: ServiceAppOptions): RequestHandler | undefined {
   const measure = signals.metrics;
   if (!measure && !accessLog) return undefined;
   return (req, res, next) => {
@@ -63,7 +74,10 @@ function observeRequests({ metrics, signals, accessLog }: ServiceAppOptions): Re
       const method = methodLabel(req.method);
       const { span, fault } = telemetryOf(res);
       const spanContext = span?.spanContext();
-      if (measure) metrics.observeServer(method, route, res.statusCode, seconds, spanContext);
+      if (measure) {
+        const exemplar = spanContext && (!exemplarShare || exemplarShare.keeps(spanContext.traceId));
+        metrics.observeServer(method, route, res.statusCode, seconds, exemplar ? spanContext : undefined);
+      }
       if (!accessLog || INFRA_PATHS.includes(route)) return;
       accessLog({
         [LOG_FIELDS.traceId]: spanContext?.traceId,

@@ -152,6 +152,12 @@ export function samplingProblems(cfg: Json, config: StackConfig): string[] {
           `processor ${id} policy ${show(p.name)}: hash_salt ${show(salt)}, expected "${TRACE_SAMPLING_HASH_SALT}" (TRACE_SAMPLING_HASH_SALT): the services would keep the access logs of other traces than the collector keeps`,
         );
     }
+    const slowMs = Math.round(config.slo.latencyThresholdSeconds * 1000);
+    const latency = records(at(cfg, "processors", id, "policies")).filter((p) => p.type === "latency");
+    if (!latency.some((p) => at(p, "latency", "threshold_ms") === slowMs))
+      out.push(
+        `processor ${id} has no latency policy with threshold_ms ${slowMs} (slo.latencyThresholdSeconds): the services always log slow requests, and their traces would be dropped`,
+      );
   }
   return out;
 }
