@@ -52,7 +52,10 @@ export async function runProfiles(options: {
       });
       clusters.push(cluster);
       // Warm the JIT first; the window starts after it.
-      await runOpenLoop(cluster, planSlice({ rate: options.rate * 2, durationS: 2, scenario: "orders", seed: 5 }));
+      await runOpenLoop(
+        cluster,
+        planSlice({ rate: options.rate * 2, durationS: Math.min(2, options.seconds), scenario: "orders", seed: 5 }),
+      );
       const fromUs = nowUs();
       const result = await runOpenLoop(
         cluster,
