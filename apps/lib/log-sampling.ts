@@ -158,7 +158,8 @@ export class AccessLogSampler {
 
   decide(traceId: string | undefined, status: number, durationMs: number): AccessLogDecision {
     if (!this.active) return ALWAYS;
-    if (status >= 500 || (status >= 400 && !VALIDATION_STATUSES.has(status)) || durationMs >= this.slowMs) return ALWAYS;
+    if (status >= 500 || (status >= 400 && !VALIDATION_STATUSES.has(status)) || durationMs >= this.slowMs)
+      return ALWAYS;
     if (traceId === undefined) return ALWAYS;
     const keep = keepsTraceId(traceId, this.threshold);
     if (keep === undefined) return ALWAYS;
