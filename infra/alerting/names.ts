@@ -36,3 +36,20 @@ export const AGGREGATE_RECORDS = {
 } as const;
 
 export const SERVICE_LABEL = LABELS.service;
+
+/** Capacity per service (labels: service_name): what it can serve with its ready replicas, and how much is left. */
+export const CAPACITY_RECORDS = {
+  /** `capacity.services.<name>.capacityPerReplicaRps` of the stack config. */
+  perReplica: "service:capacity_per_replica:rps",
+  /** Available replicas of the service's Deployment (kube-state-metrics), else its up scrape targets. */
+  readyReplicas: "service:ready_replicas:count",
+  /** perReplica × readyReplicas. */
+  capacity: "service:capacity:rps",
+  /** Current API request rate ÷ capacity. */
+  utilisation: "service:capacity_utilisation:ratio",
+  /** 1 − utilisation: the share of capacity still free. */
+  headroom: "service:capacity_headroom:ratio",
+} as const;
+
+/** Label naming the store (prometheus, loki, jaeger) on storage alerts. */
+export const STORE_LABEL = "store";

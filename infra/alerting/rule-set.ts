@@ -1,14 +1,17 @@
 import type { StackConfig } from "../config/schema";
 import type { Namespaces } from "../platform/naming";
+import { capacityRuleGroup, storageRuleGroup } from "./capacity-rules";
 import { aggregationRuleGroup, healthRuleGroups, type RuleGroup, sloRuleGroup } from "./rules";
 import { slosFor } from "./slos";
 
-/** Every rule group of a stack: SLOs of each service, dashboard aggregates, service and platform health. */
+/** Every rule group of a stack: SLOs of each service, dashboard aggregates, service and platform health, capacity. */
 export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] {
   return [
     ...slosFor(config).map(sloRuleGroup),
     aggregationRuleGroup(),
     // Prometheus reads retentionSize "GB" as 2^30 bytes
     ...healthRuleGroups({ retentionSizeBytes: config.metrics.retentionSizeGi * 2 ** 30, appsNamespace: ns.apps }),
+    capacityRuleGroup(config, ns),
+    storageRuleGroup(config, ns),
   ];
 }

@@ -19,7 +19,7 @@ export interface RuleGroup {
 
 /** Where runbooks live; each alert's runbook_url is `<base><AlertName>.md` (docs/runbooks/ in this repo). */
 export const RUNBOOK_BASE_URL = "https://github.com/example/observability-platform/blob/main/docs/runbooks/";
-const runbook = (alert: string) => `${RUNBOOK_BASE_URL}${alert}.md`;
+export const runbook = (alert: string) => `${RUNBOOK_BASE_URL}${alert}.md`;
 
 /** The label alerts carry to name the service (Alertmanager groups and inhibits on it). */
 export const ALERT_SERVICE_LABEL = "service";
@@ -37,6 +37,9 @@ export const ALERT_NAMES = {
   storageNearlyFull: "PrometheusStorageNearlyFull",
   lokiUnhealthy: "LokiUnhealthy",
   watchdog: "Watchdog",
+  headroomLow: "CapacityHeadroomLow",
+  atMaxReplicas: "ServiceAtMaxReplicas",
+  storeFillingUp: "StoreVolumeFillingUp",
 } as const;
 
 const sloSelector = (slo: Slo) => `{${LABELS.service}="${slo.service}",${SLO_LABEL}="${slo.kind}"}`;

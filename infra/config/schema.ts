@@ -94,6 +94,79 @@ const serviceConfig = z
   })
   .refine((s) => s.maxReplicas >= s.replicas, { error: "maxReplicas must be ≥ replicas", path: ["maxReplicas"] });
 
+/** A decimal in [min, max] whose error names both bounds (zod's default names only the one crossed). */
+const decimal = (min: number, max: number, { exclusiveMin = false } = {}) => {
+  const error = `must be a number ${exclusiveMin ? "above" : "from"} ${min} ${exclusiveMin ? "and at most" : "to"} ${max}`;
+  const base = z.number({ error }).max(max, { error });
+  return exclusiveMin ? base.gt(min, { error }) : base.min(min, { error });
+};
+
+/**
+ * Defaults of the `capacity` block (docs/capacity-platform.md). Volumes were measured on this repository's
+ * services (2-core x64 VM, Node 24, info logs, every line and span kept) with POST /orders through
+ * order → user, product; capacities are conservative until `npm run capacity-report` measures the knee.
+ */
+export const CAPACITY_DEFAULTS = {
+  peakRps: 10,
+  headroomPercent: 30,
+  averageToPeakRatio: 0.5,
+  /**
+   * Half of one process' share of the telemetry bench's saturation (about 1,000 POST /orders/s for the three
+   * processes with full telemetry on 2 cores, docs/performance.md); product serves one reservation per item.
+   */
+  services: {
+    order: { capacityPerReplicaRps: 400 },
+    product: { capacityPerReplicaRps: 800 },
+    user: { capacityPerReplicaRps: 800 },
+  },
+  /** ~200 series in a busy service's own /metrics under a mixed load, + ~100 cAdvisor and kube-state-metrics series per pod. */
+  activeSeriesPerReplica: 300,
+  /** kube-state-metrics, kubelet/cAdvisor, node-exporter, the API server, Prometheus, Loki, the collector: an estimate for a small cluster. */
+  platformActiveSeries: 100_000,
+  /** ~1,100 B of JSON lines (order, user, two product reservations) per POST /orders with every line written. */
+  logBytesPerRequest: 1_100,
+  /** Lines of the platform's own pods (Alloy ships both namespaces): an estimate, measure with Loki's bytes received. */
+  platformLogBytesPerSecond: 2_000,
+  /** Spans per POST /orders: order server + 3 client calls, user server, two product servers. */
+  spansPerRequest: 7,
+  /** Badger bytes per span, index keys included: ~1 KB protobuf span (22 attributes) + ~55 B per indexed tag. */
+  bytesPerSpan: 2_400,
+} as const;
+
+const capacityService = z.strictObject({
+  /** Requests/s one replica serves with p99 under the SLO threshold (its knee), in its own requests. */
+  capacityPerReplicaRps: decimal(0, 1_000_000, { exclusiveMin: true }),
+});
+
+const capacity = z.strictObject({
+  /** Expected peak requests/s at the order entry point. */
+  peakRps: decimal(0, 1_000_000, { exclusiveMin: true }).default(CAPACITY_DEFAULTS.peakRps),
+  /** Spare capacity planned above the peak, in %: replicas = ceil(peak × (1 + h/100) / capacity per replica). */
+  headroomPercent: decimal(0, 400).default(CAPACITY_DEFAULTS.headroomPercent),
+  /** Average rate as a share of the peak, for storage (which fills at the average rate). */
+  averageToPeakRatio: decimal(0, 1, { exclusiveMin: true }).default(CAPACITY_DEFAULTS.averageToPeakRatio),
+  services: z
+    .strictObject(
+      Object.fromEntries(SERVICE_NAMES.map((name) => [name, capacityService])) as Record<
+        (typeof SERVICE_NAMES)[number],
+        typeof capacityService
+      >,
+    )
+    .default(CAPACITY_DEFAULTS.services),
+  /** Series one service replica adds to Prometheus (its /metrics plus its pod's cAdvisor and kube-state-metrics series). */
+  activeSeriesPerReplica: int(1, 1_000_000).default(CAPACITY_DEFAULTS.activeSeriesPerReplica),
+  /** Series that do not grow with the services' replicas (the cluster and the platform itself). */
+  platformActiveSeries: int(0, 100_000_000).default(CAPACITY_DEFAULTS.platformActiveSeries),
+  /** Bytes of log lines per request at the order entry point, all services, before access-log sampling. */
+  logBytesPerRequest: decimal(0, 10_000_000).default(CAPACITY_DEFAULTS.logBytesPerRequest),
+  /** Bytes/s of log lines from the platform's own pods. */
+  platformLogBytesPerSecond: decimal(0, 1_000_000_000).default(CAPACITY_DEFAULTS.platformLogBytesPerSecond),
+  /** Spans per request at the order entry point, all services, before tail sampling. */
+  spansPerRequest: decimal(0, 10_000).default(CAPACITY_DEFAULTS.spansPerRequest),
+  /** Bytes one stored span takes in Jaeger's Badger store. */
+  bytesPerSpan: decimal(0, 10_000_000, { exclusiveMin: true }).default(CAPACITY_DEFAULTS.bytesPerSpan),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
@@ -183,6 +256,8 @@ export const stackConfigSchema = z
         latencyThresholdSeconds: 0.5,
         minRequestsPerHour: 60,
       }),
+    /** Expected traffic, planned headroom and measured volumes: capacity rules, alerts and storage sizing. */
+    capacity: capacity.default(CAPACITY_DEFAULTS),
     /** Deploy the services with an admin token, enabling runtime fault injection (chaos, alert tests). */
     faultInjection: z.boolean().default(false),
     grafana: z

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { buildCapacityDashboard, type CapacityDashboardOptions } from "./capacity";
 import { buildDashboards, type DashboardOptions } from "./dashboards";
 
 export interface DashboardsArgs {
@@ -9,6 +10,8 @@ export interface DashboardsArgs {
   labels: Record<string, string>;
   /** SLO period for the time-to-exhaustion panel; default 30d. */
   sloPeriod?: DashboardOptions["sloPeriod"];
+  /** The stack's capacity settings; without them the capacity dashboard is not created. */
+  capacity?: CapacityDashboardOptions;
 }
 
 /** Label the Grafana dashboard sidecar selects on (charts-values/kube-prometheus-stack.yaml). */
@@ -29,6 +32,7 @@ export class Dashboards extends pulumi.ComponentResource {
   constructor(name: string, args: DashboardsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability-platform:dashboards:Dashboards", name, {}, opts);
     const dashboards = buildDashboards(args.environment, { sloPeriod: args.sloPeriod });
+    if (args.capacity) dashboards.push(buildCapacityDashboard(args.environment, args.capacity));
     this.uids = dashboards.map((d) => d.uid);
     this.configMaps = dashboards.map(
       (d) =>

@@ -39,6 +39,9 @@ export interface DashboardOptions {
 /** Stable keys of the five dashboards; the uid is `<environment>-<key>`. */
 export const DASHBOARD_KEYS = ["service-overview", "latency", "errors", "slo", "platform-health"] as const;
 export type DashboardKey = (typeof DASHBOARD_KEYS)[number];
+/** Key of the capacity dashboard (infra/dashboards/capacity.ts), built apart: it needs the stack config. */
+export const CAPACITY_DASHBOARD_KEY = "capacity";
+type AnyDashboardKey = DashboardKey | typeof CAPACITY_DASHBOARD_KEY;
 
 /** Names of the template variables every dashboard defines. */
 export const DASHBOARD_VARIABLES = { service: "service", environment: "environment", slo: "slo" } as const;
@@ -90,15 +93,15 @@ const m = (name: PlatformMetric) => name;
 // Query helpers
 // ---------------------------------------------------------------------------------------------
 
-const SERVICE_MATCH = `${LABELS.service}=~"$${DASHBOARD_VARIABLES.service}"`;
+export const SERVICE_MATCH = `${LABELS.service}=~"$${DASHBOARD_VARIABLES.service}"`;
 const SLO_MATCH = `${SLO_LABEL}=~"$${DASHBOARD_VARIABLES.slo}"`;
 /** API traffic only, as the recording rules count it (no probes or scrapes). */
 const API_MATCH = `${LABELS.route}!~"${INFRA_PATHS.join("|")}"`;
-const RATE = "$__rate_interval";
+export const RATE = "$__rate_interval";
 
-const sel = (metric: string, ...matchers: string[]) =>
+export const sel = (metric: string, ...matchers: string[]) =>
   matchers.length === 0 ? metric : `${metric}{${matchers.join(",")}}`;
-const legend = (...labels: string[]) => labels.map((l) => `{{${l}}}`).join(" ");
+export const legend = (...labels: string[]) => labels.map((l) => `{{${l}}}`).join(" ");
 
 const requests = `${METRICS.serverDuration}_count`;
 const buckets = `${METRICS.serverDuration}_bucket`;
@@ -137,7 +140,7 @@ interface PanelSpec {
   height?: number;
 }
 
-function timeseriesPanel(p: PanelSpec & { min?: number; max?: number }): timeseries.PanelBuilder {
+export function timeseriesPanel(p: PanelSpec & { min?: number; max?: number }): timeseries.PanelBuilder {
   const panel = new timeseries.PanelBuilder()
     .title(p.title)
     .description(p.description)
@@ -161,7 +164,7 @@ function timeseriesPanel(p: PanelSpec & { min?: number; max?: number }): timeser
 const thresholds = (steps: dashboard.Threshold[]) =>
   new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
 
-function statPanel(p: PanelSpec & { steps?: dashboard.Threshold[]; noValue?: string }): stat.PanelBuilder {
+export function statPanel(p: PanelSpec & { steps?: dashboard.Threshold[]; noValue?: string }): stat.PanelBuilder {
   const panel = new stat.PanelBuilder()
     .title(p.title)
     .description(p.description)
@@ -203,7 +206,7 @@ function tablePanel(p: PanelSpec): table.PanelBuilder {
     .height(p.height ?? 8);
 }
 
-const row = (title: string) => new dashboard.RowBuilder(title);
+export const row = (title: string) => new dashboard.RowBuilder(title);
 
 // ---------------------------------------------------------------------------------------------
 // Variables and the dashboard shell
@@ -249,7 +252,12 @@ function sloVariable(): dashboard.CustomVariableBuilder {
 
 const capitalise = (s: string) => (s ? s[0]?.toUpperCase() + s.slice(1) : s);
 
-function shell(environment: string, key: DashboardKey, title: string, description: string): dashboard.DashboardBuilder {
+export function shell(
+  environment: string,
+  key: AnyDashboardKey,
+  title: string,
+  description: string,
+): dashboard.DashboardBuilder {
   return new dashboard.DashboardBuilder(`${title} (${environment})`)
     .uid(dashboardUid(environment, key))
     .description(description)
@@ -271,7 +279,7 @@ function shell(environment: string, key: DashboardKey, title: string, descriptio
 }
 
 /** `<environment>-<key>`: stable across deployments, unique per environment (≤ 40 characters for Grafana). */
-export function dashboardUid(environment: string, key: DashboardKey): string {
+export function dashboardUid(environment: string, key: AnyDashboardKey): string {
   return `${environment}-${key}`;
 }
 
@@ -1068,7 +1076,7 @@ export function dashboardQueries(json: Record<string, unknown>): DashboardQuery[
   );
 }
 
-function generated(builder: cog.Builder<dashboard.Dashboard>): GeneratedDashboard {
+export function generated(builder: cog.Builder<dashboard.Dashboard>): GeneratedDashboard {
   const json = JSON.parse(JSON.stringify(builder.build())) as Record<string, unknown>;
   // The builders leave ids unset (rows get 0); Grafana needs them unique for links and panel state.
   dashboardPanels(json).forEach((panel, i) => {

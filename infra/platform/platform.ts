@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../contract";
 import type { AlertReceivers } from "../alerting/alertmanager";
 import type { StackConfig } from "../config/schema";
+import { capacityDashboardOptions } from "../dashboards/capacity";
 import { Dashboards } from "../dashboards/dashboards-component";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
@@ -86,6 +87,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
         namespace: ns.platform,
         labels: labelsFor("dashboards"),
         sloPeriod: config.slo.period,
+        capacity: capacityDashboardOptions(config),
       },
       afterNamespaces,
     );

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { evaluatePolicies, type HarnessResource, loadPolicyConfig } from "../../policies/harness";
+import { describeProjection, storageProjections } from "../capacity/projections";
 import { repoRoot } from "../charts/values-files";
 import { StackConfigError } from "../config/schema";
 import { loadStackConfig } from "../config/stack-file";
@@ -14,6 +15,7 @@ import {
   renderChart,
 } from "../render/render";
 import { runChecks } from "./checks";
+import { storageSizing } from "./checks/capacity";
 import { describe, providedObjects } from "./checks/objects";
 import {
   asKubernetesObject,
@@ -87,6 +89,9 @@ export async function preflight(
   lap("program");
   const errors: string[] = [];
   const warnings: string[] = [];
+  // Storage sizing needs only the config: checked with or without a render.
+  const projections = storageProjections(config);
+  for (const f of storageSizing(config, projections)) errors.push(`${f.check}: ${f.object}: ${f.message}`);
   const programObjects: RenderedObject[] = [];
   const charts: CollectedResource[] = [];
   const others: CollectedResource[] = [];
@@ -215,6 +220,7 @@ export async function preflight(
   );
   for (const c of rendered)
     summary.push(`  rendered     ${c.spec.release}: ${c.objects.length} objects (${c.spec.chart} ${c.spec.version})`);
+  for (const p of projections) summary.push(`  sizing       ${p.ok ? "ok" : "UNDERSIZED"}: ${describeProjection(p)}`);
   lap("write");
   return { resources, rendered, ...(renderSkipped ? { renderSkipped } : {}), errors, warnings, summary, timings };
 }

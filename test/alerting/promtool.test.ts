@@ -8,6 +8,7 @@ import { parseStackConfig } from "../../infra/config/schema";
 import { namespaces } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
 import { run, toolAvailable } from "../support/tools";
+import { withAnnotations } from "./harness";
 
 const hasPromtool = toolAvailable("promtool");
 const describeTool = hasPromtool ? describe : describe.skip;
@@ -232,31 +233,7 @@ const healthTests = [
   health("the Watchdog always fires", [], [["1m", a.watchdog, [{ exp_labels: { severity: "none" } }]]]),
 ];
 
-/** The annotations an alert gets for these labels (annotations use only {{ $labels.x }} templates). */
-function withAnnotations(scenario: any) {
-  const rules = ruleGroupsFor(config, ns).flatMap((g) => g.rules);
-  return {
-    ...scenario,
-    alert_rule_test: scenario.alert_rule_test.map(
-      (t: { alertname: string; exp_alerts: { exp_labels: Record<string, string> }[] }) => ({
-        ...t,
-        exp_alerts: t.exp_alerts.map((e) => {
-          const rule = rules.find(
-            (r) => r.alert === t.alertname && Object.entries(r.labels ?? {}).every(([k, v]) => e.exp_labels[k] === v),
-          );
-          const render = (text: string) =>
-            text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => e.exp_labels[k] ?? "");
-          return {
-            ...e,
-            exp_annotations: Object.fromEntries(
-              Object.entries(rule?.annotations ?? {}).map(([k, v]) => [k, render(v)]),
-            ),
-          };
-        }),
-      }),
-    ),
-  };
-}
+const rules = ruleGroupsFor(config, ns).flatMap((g) => g.rules);
 
 describeTool("rules with the real promtool", () => {
   let dir: string;
@@ -281,7 +258,7 @@ describeTool("rules with the real promtool", () => {
       const file = path.join(dir, `test-${Math.random().toString(36).slice(2)}.yaml`);
       writeFileSync(
         file,
-        stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [withAnnotations(scenario)] }),
+        stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [withAnnotations(scenario, rules)] }),
       );
       const result = run("promtool", ["test", "rules", file]);
       expect(result.output).toContain("SUCCESS");

@@ -1,6 +1,7 @@
 import type { StackConfig } from "../../config/schema";
 import { namespaces } from "../../platform/naming";
 import type { RenderedObject } from "../../render/render";
+import { storeClaimsExist } from "./capacity";
 import { networkPoliciesSelectPods } from "./network-policies";
 import type { Finding } from "./objects";
 import { referencedObjectsExist } from "./references";
@@ -31,6 +32,7 @@ export function runChecks(objects: RenderedObject[], ctx: CheckContext): Finding
     ...referencedObjectsExist(objects),
     ...renderedConfigMatches(objects, ctx.config),
     ...networkPoliciesSelectPods(objects),
+    ...storeClaimsExist(objects, ctx.config),
     ...monitorsSelectTargets(objects),
     ...platformComponentsScraped(objects, components, allowMissing),
     // A partial render lacks the monitors of unrendered sub-charts, so the charts' own rules on their jobs
