@@ -36,7 +36,8 @@ export interface VariantCluster {
 
 const DIST_APPS = path.resolve(__dirname, "..");
 
-function startService(name: ServiceName, env: Record<string, string>, port: number): ServiceProcess {
+/** Starts one compiled service (dist/apps/<name>/main.js) on `port`; stdout is counted and dropped. */
+export function startService(name: ServiceName, env: Record<string, string>, port: number): ServiceProcess {
   const child = spawn(process.execPath, [path.join(DIST_APPS, name, "main.js")], {
     env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
@@ -63,7 +64,7 @@ function startService(name: ServiceName, env: Record<string, string>, port: numb
   };
 }
 
-async function waitHealthy(service: ServiceProcess, label: string): Promise<void> {
+export async function waitHealthy(service: ServiceProcess, label: string): Promise<void> {
   await waitFor(
     `${label}/${service.name} to answer ${PATHS.health}`,
     async () => {
@@ -78,7 +79,8 @@ async function waitHealthy(service: ServiceProcess, label: string): Promise<void
   );
 }
 
-async function stopService(service: ServiceProcess): Promise<void> {
+/** SIGTERM (a graceful shutdown flushes spans), SIGKILL after 5 s. */
+export async function stopService(service: ServiceProcess): Promise<void> {
   const { child } = service;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -88,7 +90,7 @@ async function stopService(service: ServiceProcess): Promise<void> {
   clearTimeout(kill);
 }
 
-function pool(url: string): Pool {
+export function keepAlivePool(url: string): Pool {
   // Keep-alive across slices: the variant is idle while the others take their turn.
   return new Pool(url, {
     connections: 64,
@@ -129,7 +131,7 @@ export async function startCluster(
     started.push(order);
     await Promise.all(started.map((s) => waitHealthy(s, variant.name)));
     const services = { order, product, user };
-    const pools = { order: pool(order.url), product: pool(product.url) };
+    const pools = { order: keepAlivePool(order.url), product: keepAlivePool(product.url) };
     return {
       variant,
       services,

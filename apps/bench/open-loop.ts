@@ -61,11 +61,79 @@ async function send(target: LoadTarget, request: PlannedRequest): Promise<{ stat
   }
 }
 
+/** When a planned request is due: microseconds from the start of its run. */
+export interface Scheduled {
+  atUs: number;
+}
+
+export interface DispatchResult {
+  /** How late requests were handed to `send` (already included in latencies measured from `atUs`). */
+  sendLagUs: { p50: number; max: number };
+  /** From the start until the last request settled, seconds. */
+  durationS: number;
+}
+
 /**
- * Sends the planned requests at their scheduled times whatever happens to earlier ones (an open
- * model), and measures each from when it *should* have been sent: a stall delays every request
- * scheduled behind it and all of them show it (no coordinated omission). Bounded: at most
- * `maxInFlight` requests at once (the rest count as errors), each with the pools' timeouts.
+ * Hands each planned request to `send` at its scheduled time whatever happens to earlier ones (an
+ * open model); `send` gets a clock with the plan's origin, so it can measure each request from when
+ * it *should* have been sent: a stall delays every request scheduled behind it and all of them show
+ * it (no coordinated omission). `send` handles its own failures. Bounded: a request finding
+ * `maxInFlight` still pending goes to `dropped` instead.
+ */
+export async function dispatchOpenLoop<R extends Scheduled>(
+  plan: readonly R[],
+  send: (request: R, nowUs: () => number) => Promise<void>,
+  options: { maxInFlight: number; dropped: (request: R) => void },
+): Promise<DispatchResult> {
+  const lags: number[] = [];
+  const start = process.hrtime.bigint();
+  const nowUs = () => Number(process.hrtime.bigint() - start) / 1_000;
+  const pending = new Set<Promise<void>>();
+
+  const fire = (request: R, now: number) => {
+    lags.push(now - request.atUs);
+    if (pending.size >= options.maxInFlight) {
+      options.dropped(request);
+      return;
+    }
+    const done: Promise<void> = send(request, nowUs)
+      .catch(() => undefined)
+      .finally(() => pending.delete(done));
+    pending.add(done);
+  };
+
+  await new Promise<void>((resolve) => {
+    let next = 0;
+    const tick = () => {
+      const now = nowUs();
+      while (next < plan.length && (plan[next] as R).atUs <= now) fire(plan[next++] as R, now);
+      if (next >= plan.length) {
+        resolve();
+        return;
+      }
+      const waitUs = (plan[next] as R).atUs - nowUs();
+      // Timers fire up to a millisecond late; the last stretch is spun on setImmediate (I/O still runs),
+      // so requests leave on time instead of adding ~0.7 ms of generator lateness to every latency.
+      if (waitUs < SPIN_US) setImmediate(tick);
+      else setTimeout(tick, Math.floor((waitUs - SPIN_US) / 1_000));
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  lags.sort((a, b) => a - b);
+  return {
+    durationS: nowUs() / 1e6,
+    sendLagUs: {
+      p50: lags.length ? (lags[Math.ceil(lags.length / 2) - 1] as number) : 0,
+      max: lags.length ? (lags[lags.length - 1] as number) : 0,
+    },
+  };
+}
+
+/**
+ * The benchmark's fixed-rate load: the planned requests sent open-loop (dispatchOpenLoop), each
+ * measured from its scheduled send time. At most `maxInFlight` requests at once (the rest count as
+ * errors), each with the pools' timeouts.
  */
 export async function runOpenLoop(
   target: LoadTarget,
@@ -82,22 +150,12 @@ export async function runOpenLoop(
     sendLagUs: { p50: 0, max: 0 },
     durationS: 0,
   };
-  const lags: number[] = [];
   const noteError = (message: string) => {
     result.errors++;
     if (result.errorSamples.length < MAX_ERROR_SAMPLES) result.errorSamples.push(message);
   };
-  const start = process.hrtime.bigint();
-  const nowUs = () => Number(process.hrtime.bigint() - start) / 1_000;
-  const pending = new Set<Promise<void>>();
-
-  const fire = (request: PlannedRequest, now: number) => {
-    lags.push(now - request.atUs);
-    if (pending.size >= maxInFlight) {
-      noteError(`${request.endpoint}: not sent, ${maxInFlight} requests already in flight`);
-      return;
-    }
-    const done: Promise<void> = send(target, request)
+  const sendOne = (request: PlannedRequest, nowUs: () => number) =>
+    send(target, request)
       .then(({ status, text }) => {
         const latency = nowUs() - request.atUs;
         result.answered++;
@@ -114,35 +172,10 @@ export async function runOpenLoop(
           if (target.createdOrders.length > KEEP_CREATED) target.createdOrders.shift();
         }
       })
-      .catch((err: Error) => noteError(`${request.endpoint}: ${err.message}`))
-      .finally(() => pending.delete(done));
-    pending.add(done);
-  };
-
-  await new Promise<void>((resolve) => {
-    let next = 0;
-    const tick = () => {
-      const now = nowUs();
-      while (next < plan.length && (plan[next] as PlannedRequest).atUs <= now)
-        fire(plan[next++] as PlannedRequest, now);
-      if (next >= plan.length) {
-        resolve();
-        return;
-      }
-      const waitUs = (plan[next] as PlannedRequest).atUs - nowUs();
-      // Timers fire up to a millisecond late; the last stretch is spun on setImmediate (I/O still runs),
-      // so requests leave on time instead of adding ~0.7 ms of generator lateness to every latency.
-      if (waitUs < SPIN_US) setImmediate(tick);
-      else setTimeout(tick, Math.floor((waitUs - SPIN_US) / 1_000));
-    };
-    tick();
+      .catch((err: Error) => noteError(`${request.endpoint}: ${err.message}`));
+  const { durationS, sendLagUs } = await dispatchOpenLoop(plan, sendOne, {
+    maxInFlight,
+    dropped: (request) => noteError(`${request.endpoint}: not sent, ${maxInFlight} requests already in flight`),
   });
-  await Promise.all(pending);
-  result.durationS = nowUs() / 1e6;
-  lags.sort((a, b) => a - b);
-  result.sendLagUs = {
-    p50: lags.length ? (lags[Math.ceil(lags.length / 2) - 1] as number) : 0,
-    max: lags.length ? (lags[lags.length - 1] as number) : 0,
-  };
-  return result;
+  return { ...result, durationS, sendLagUs };
 }

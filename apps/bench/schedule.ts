@@ -68,13 +68,22 @@ export function orderBody(random: () => number): { userId: string; items: { prod
  * (up to rounding at the end), without runs of one kind.
  */
 export function interleave(weights: Partial<Record<Endpoint, number>>, count: number): Endpoint[] {
-  const entries = ENDPOINTS.flatMap((e) =>
-    (weights[e] ?? 0) > 0 ? [{ endpoint: e, weight: weights[e] as number }] : [],
+  return interleaveKinds(ENDPOINTS, weights, count);
+}
+
+/** interleave() over any list of kinds; ties go to the kind listed first. */
+export function interleaveKinds<K extends string>(
+  kinds: readonly K[],
+  weights: Partial<Record<K, number>>,
+  count: number,
+): K[] {
+  const entries = kinds.flatMap((kind) =>
+    (weights[kind] ?? 0) > 0 ? [{ kind, weight: weights[kind] as number }] : [],
   );
   if (entries.length === 0) throw new Error("a scenario needs at least one endpoint with a positive weight");
   const total = entries.reduce((sum, e) => sum + e.weight, 0);
   const current = entries.map(() => 0);
-  const out: Endpoint[] = [];
+  const out: K[] = [];
   for (let n = 0; n < count; n++) {
     let best = 0;
     for (let i = 0; i < entries.length; i++) {
@@ -82,7 +91,7 @@ export function interleave(weights: Partial<Record<Endpoint, number>>, count: nu
       if ((current[i] as number) > (current[best] as number)) best = i;
     }
     current[best] = (current[best] as number) - total;
-    out.push((entries[best] as { endpoint: Endpoint }).endpoint);
+    out.push((entries[best] as { kind: K }).kind);
   }
   return out;
 }

@@ -14,19 +14,31 @@ export interface OtlpSink {
   close(): Promise<void>;
 }
 
+/** One export request as received, for a caller that looks inside (the load test counts spans). */
+export interface ReceivedExport {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
 /**
  * A local OTLP/HTTP receiver that accepts every export (traces, metrics, logs; protobuf or JSON),
- * reads the body and throws it away: the services pay the real export cost, nothing is stored.
+ * reads the body and throws it away (after `onExport`, when given): the services pay the real export
+ * cost, nothing is stored.
  * An empty 200 answer is a valid, fully successful Export*ServiceResponse in both encodings.
  */
-export async function startOtlpSink(): Promise<OtlpSink> {
+export async function startOtlpSink(options: { onExport?: (export_: ReceivedExport) => void } = {}): Promise<OtlpSink> {
   const counts: SinkCounts = { requests: 0, bytes: 0 };
+  const { onExport } = options;
   const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => {
       counts.bytes += chunk.length;
+      if (onExport) chunks.push(chunk);
     });
     req.on("end", () => {
       counts.requests++;
+      onExport?.({ path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });
       const json = (req.headers["content-type"] ?? "").includes("json");
       res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
       res.end(json ? "{}" : undefined);
