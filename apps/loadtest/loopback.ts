@@ -4,9 +4,9 @@
  * service settings come from the Pulumi program's module, which loads the Pulumi SDK (seconds).
  */
 import type { Pool } from "undici";
-import { dependencyUrlEnv, LOG_ENV, SERVICE_NAMES, type ServiceName } from "../../contract";
+import { dependencyUrlEnv, SERVICE_NAMES, type ServiceName } from "../../contract";
 import type { StackConfig } from "../../infra/config/schema";
-import { serviceLogging } from "../../infra/services/microservice";
+import { loggingEnv, serviceLogging } from "../../infra/services/logging-env";
 import { keepAlivePool, type ServiceProcess, startService, stopService, waitHealthy } from "../bench/cluster";
 import { type OtlpSink, startOtlpSink } from "../bench/sink";
 import { freePort } from "../demo/net";
@@ -15,11 +15,8 @@ import type { Target } from "./targets";
 
 /** The services as the stack would run them: its log level and access-log sampling, spans to the sink. */
 function loopbackEnv(stack: StackConfig, sink: OtlpSink): Record<string, string> {
-  const logging = serviceLogging(stack);
   return {
-    [LOG_ENV.level]: logging.level,
-    [LOG_ENV.samplingPercentage]: String(logging.accessLogSamplingPercentage),
-    [LOG_ENV.slowMs]: String(logging.slowMs),
+    ...loggingEnv(serviceLogging(stack)),
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
     DEPLOYMENT_ENVIRONMENT: "loadtest",

@@ -4,46 +4,18 @@ import {
   CONTAINER_PORT,
   dependencyUrlEnv,
   HTTP_PORT_NAME,
-  LOG_ENV,
   PATHS,
   SERVICE_DEPENDENCIES,
   type ServiceName,
-  TRACES_KEPT_PERCENTAGE_ENV,
 } from "../../contract";
 import type { StackConfig } from "../config/schema";
 import { OPEN_RULE_REASON_ANNOTATION } from "../platform/labels";
 import type { Namespaces } from "../platform/naming";
 import { PLATFORM_SERVICES } from "../platform/naming";
+import { loggingEnv, type ServiceLogging } from "./logging-env";
 
 /** The Service port the demo services are reached on inside the cluster. */
 export const SERVICE_PORT = 80;
-
-/**
- * How a service logs (LOG_LEVEL, ACCESS_LOG_SAMPLING_PERCENTAGE, ACCESS_LOG_SLOW_MS) and which traces
- * its exemplars may point at (TRACES_KEPT_PERCENTAGE).
- */
-export interface ServiceLogging {
-  level: StackConfig["logs"]["level"];
-  /** Share of successful, fast requests whose access line is written (100 = all). */
-  accessLogSamplingPercentage: number;
-  /** Requests taking this long or longer always get their access line (the SLO latency threshold). */
-  slowMs: number;
-  /** The collector's kept share (traces.samplingPercentage), with or without log sampling. */
-  tracesKeptPercentage: number;
-}
-
-/**
- * The services' logging from the stack config. Sampling uses exactly the collector's share: with the
- * same hash and salt, every trace tail sampling keeps has its access lines.
- */
-export function serviceLogging(config: Pick<StackConfig, "logs" | "traces" | "slo">): ServiceLogging {
-  return {
-    level: config.logs.level,
-    accessLogSamplingPercentage: config.logs.sampleAccessLogs ? config.traces.samplingPercentage : 100,
-    slowMs: Math.round(config.slo.latencyThresholdSeconds * 1000),
-    tracesKeptPercentage: config.traces.samplingPercentage,
-  };
-}
 
 export interface MicroserviceArgs {
   service: ServiceName;
@@ -126,13 +98,7 @@ export class Microservice extends pulumi.ComponentResource {
                   ports: [{ name: HTTP_PORT_NAME, containerPort: CONTAINER_PORT, protocol: "TCP" }],
                   env: [
                     { name: "PORT", value: String(CONTAINER_PORT) },
-                    { name: LOG_ENV.level, value: args.logging.level },
-                    {
-                      name: LOG_ENV.samplingPercentage,
-                      value: String(args.logging.accessLogSamplingPercentage),
-                    },
-                    { name: LOG_ENV.slowMs, value: String(args.logging.slowMs) },
-                    { name: TRACES_KEPT_PERCENTAGE_ENV, value: String(args.logging.tracesKeptPercentage) },
+                    ...Object.entries(loggingEnv(args.logging)).map(([name, value]) => ({ name, value })),
                     { name: "SERVICE_VERSION", value: args.image.split(":").pop() as string },
                     { name: "DEPLOYMENT_ENVIRONMENT", value: args.environment },
                     // readiness turns false this long before the listener closes, so endpoints update first
