@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { analyze, type Report } from "./analyze";
-import { killAllServices } from "./cluster";
 import { writeDocs } from "./docs";
 import { describeMachine, loadAverage } from "./machine";
 import { estimateSeconds, parseOptions, USAGE, UsageError } from "./options";
+import { progressPrinter, stopServicesOnExit } from "./process-guard";
 import { runProfiles } from "./profile-run";
 import { Deadline, runBenchmark } from "./run";
 import { measureSpanCost } from "./span-cost";
@@ -40,19 +40,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return err.message ? 2 : 0;
   }
-  const t0 = performance.now();
-  const progress = (line: string) =>
-    process.stderr.write(`[${((performance.now() - t0) / 1_000).toFixed(1).padStart(6)} s] ${line}\n`);
-
-  // No service process may outlive the benchmark, however it ends.
-  process.once("exit", killAllServices);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      progress(`${signal}: stopping`);
-      killAllServices();
-      process.exit(130);
-    });
-  }
+  const progress = progressPrinter();
+  stopServicesOnExit(progress);
 
   const machine = describeMachine();
   const estimate = estimateSeconds(options, VARIANTS.length);

@@ -4,8 +4,8 @@ import { SERVICE_NAMES } from "../../contract";
 import { repoRoot } from "../../infra/charts/values-files";
 import { StackConfigError } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
-import { killAllServices } from "../bench/cluster";
 import { describeMachine } from "../bench/machine";
+import { progressPrinter, stopServicesOnExit } from "../bench/process-guard";
 import { renderText, type Table } from "../bench/table";
 import { parseOptions, USAGE, UsageError } from "./options";
 import { LOADTEST_RESULT_SCHEMA, type LoadTestResult } from "./result";
@@ -112,18 +112,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return err.message ? 2 : 0;
   }
-  const t0 = performance.now();
-  const progress = (line: string) =>
-    process.stderr.write(`[${((performance.now() - t0) / 1_000).toFixed(1).padStart(6)} s] ${line}\n`);
-  // No service process may outlive the load test, however it ends.
-  process.once("exit", killAllServices);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      progress(`${signal}: stopping`);
-      killAllServices();
-      process.exit(130);
-    });
-  }
+  const progress = progressPrinter();
+  stopServicesOnExit(progress);
 
   const { plan, scenario } = options;
   const thresholds = thresholdsFor(stack.slo);

@@ -1,6 +1,6 @@
 import { runCli } from "./cli";
 
-/** `npm run loadtest -- <scenario>`: load scenarios against the services, judged by a stack's SLO (docs/capacity-loadtest.md). */
+/** `npm run loadtest -- <scenario>`: load scenarios against the services, judged by a stack's SLO (docs/capacity.md). */
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {

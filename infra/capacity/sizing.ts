@@ -1,6 +1,6 @@
 /**
  * Capacity and storage sizing: pure arithmetic shared by the stack config checks (preflight), the
- * capacity report and the docs (docs/capacity-platform.md). Sizes are in GiB (2^30 bytes), the unit of
+ * capacity report and the docs (docs/capacity.md). Sizes are in GiB (2^30 bytes), the unit of
  * the stack config's `storageGi` keys. Every default below states where it comes from.
  */
 

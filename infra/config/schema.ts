@@ -102,7 +102,7 @@ const decimal = (min: number, max: number, { exclusiveMin = false } = {}) => {
 };
 
 /**
- * Defaults of the `capacity` block (docs/capacity-platform.md). Volumes were measured on this repository's
+ * Defaults of the `capacity` block (docs/capacity.md). Volumes were measured on this repository's
  * services (2-core x64 VM, Node 24, info logs, every line and span kept) with POST /orders through
  * order → user, product; capacities are conservative until `npm run capacity-report` measures the knee.
  */

@@ -1,33 +1,14 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Report } from "../../apps/bench/analyze";
 import { VARIANT_NAMES } from "../../apps/bench/variants";
+import { runTool } from "../support/run-tool";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DOC = path.join(ROOT, "docs", "performance.md");
 
-/** Runs the compiled benchmark (jest's global setup builds dist/) and resolves with its exit code and output. */
-function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist", "apps", "bench", "main.js"), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    // SIGTERM lets the benchmark stop its service processes itself
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runBench = (args: string[], timeoutMs: number) => runTool("bench", args, timeoutMs);
 
 describe("npm run bench:telemetry -- --smoke", () => {
   const out = mkdtempSync(path.join(os.tmpdir(), "bench-smoke-"));

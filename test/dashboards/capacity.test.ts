@@ -130,7 +130,7 @@ describe("capacity dashboard", () => {
 
 // The kube-state-metrics, cAdvisor and kubelet names must be real: kube-prometheus-stack's own rules and
 // dashboards query each of them. The stores' size metrics are not in the chart; their sources are named in
-// docs/capacity-platform.md (Prometheus 3 tsdb, Loki's ingester, the collector's exporter metrics).
+// docs/capacity.md (Prometheus 3 tsdb, Loki's ingester, the collector's exporter metrics).
 const chartDir = chartDefaultsDir();
 const kps =
   chartDir && path.join(chartDir, `${CHARTS.kubePrometheusStack.chart}-${CHARTS.kubePrometheusStack.version}`);

@@ -1,38 +1,16 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { LoadTestResult } from "../../apps/loadtest/result";
 import { SERVICE_NAMES } from "../../contract";
 import { freePort } from "../support/http";
+import { runTool } from "../support/run-tool";
 import { type ServiceProcess, startAll, stopAll } from "../support/services";
 import { resultProblems } from "./result-shape";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-/** Runs the compiled load test (jest's global setup builds dist/) and resolves with its exit code and output. */
-function runLoadTest(
-  args: string[],
-  timeoutMs: number,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dist", "apps", "loadtest", "main.js"), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    // SIGTERM lets the load test stop its service processes itself
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runLoadTest = (args: string[], timeoutMs: number) => runTool("loadtest", args, timeoutMs);
 
 function readResults(dir: string, scenario: string): LoadTestResult {
   const files = readdirSync(dir).sort();
