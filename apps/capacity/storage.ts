@@ -32,6 +32,17 @@ const pick = (measured: number | undefined, config: number): Volume =>
     ? { value: config, source: "config" }
     : { value: measured, source: "measured" };
 
+/**
+ * A stored span is its encoded size plus Badger's index keys: the config's bytesPerSpan is that stored
+ * size, the run measures only the OTLP size. The larger wins, so the report never projects less than
+ * preflight for the same traffic.
+ */
+function storedBytesPerSpan(measuredOtlp: number | undefined, configStored: number): Volume {
+  return measuredOtlp !== undefined && Number.isFinite(measuredOtlp) && measuredOtlp > configStored
+    ? { value: measuredOtlp, source: "measured" }
+    : { value: configStored, source: "config" };
+}
+
 /** The measurement where the run has it, the stack config's value where it does not. */
 export function volumesUsed(measured: MeasuredVolumes, capacity: StackConfig["capacity"]): VolumesUsed {
   return {
@@ -42,7 +53,7 @@ export function volumesUsed(measured: MeasuredVolumes, capacity: StackConfig["ca
     logBytesPerOrderRequest: pick(measured.logBytesPerOrderRequest, capacity.logBytesPerRequest),
     platformLogBytesPerSecond: pick(undefined, capacity.platformLogBytesPerSecond),
     spansPerOrderRequest: pick(measured.spansPerOrderRequest, capacity.spansPerRequest),
-    bytesPerSpan: pick(measured.bytesPerSpan, capacity.bytesPerSpan),
+    bytesPerSpan: storedBytesPerSpan(measured.bytesPerSpan, capacity.bytesPerSpan),
     tracesPerOrderRequest: pick(measured.tracesPerOrderRequest, 1),
   };
 }
@@ -117,8 +128,12 @@ function notesOf(p: KeyedProjection, config: StackConfig, v: VolumesUsed): strin
       ];
     case "traces":
       return v.bytesPerSpan.source === "measured"
-        ? ["bytes per span: the OTLP size the services export; Badger's index keys per span come on top"]
-        : [];
+        ? [
+            "bytes per span: the OTLP size the services export, above the configured stored size; Badger's index keys come on top",
+          ]
+        : [
+            "bytes per span: the configured stored size (capacity.bytesPerSpan, index keys included), not the smaller OTLP size the run measured",
+          ];
   }
 }
 

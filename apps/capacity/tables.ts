@@ -248,7 +248,11 @@ export function volumesTable(report: CapacityReport): Table {
       ),
       row("platform log bytes per second", undefined, (e) => e.volumes.platformLogBytesPerSecond),
       row("spans (before sampling)", m.spansPerOrderRequest, (e) => e.volumes.spansPerOrderRequest),
-      row("bytes per span (OTLP)", m.bytesPerSpan, (e) => e.volumes.bytesPerSpan),
+      row(
+        "bytes per span (run: OTLP; used: stored size or OTLP, the larger)",
+        m.bytesPerSpan,
+        (e) => e.volumes.bytesPerSpan,
+      ),
       row("traces (client requests)", m.tracesPerOrderRequest, (e) => e.volumes.tracesPerOrderRequest),
     ],
     notes: [

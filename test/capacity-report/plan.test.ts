@@ -218,10 +218,10 @@ describe("storage", () => {
     expect(logs?.notes.join()).toMatch(/sampled access lines/);
   });
 
-  test("traces: 7 spans × 11.1 % kept × 400 B × 10 req/s × 168 h > 1 Gi: raise traces.storageGi", () => {
+  test("traces: 7 spans × 11.1 % kept × 2,400 B stored × 10 req/s × 168 h > 1 Gi: raise traces.storageGi", () => {
     const config = stackConfig({ ...base, traces: { retentionHours: 168, storageGi: 1, samplingPercentage: 10 } });
     const traces = signalOf(plan(config, volumeStages), "traces");
-    const gi = (7 * 0.111 * 400 * 10 * 3_600 * 168 * (1 + JAEGER_OVERHEAD)) / GIB;
+    const gi = (7 * 0.111 * 2_400 * 10 * 3_600 * 168 * (1 + JAEGER_OVERHEAD)) / GIB;
     expect(traces?.neededGi).toBeCloseTo(gi, 9);
     expect(traces?.verdicts).toEqual([
       `raise traces.storageGi to ${Math.ceil(gi)}, or lower the retentionHours or samplingPercentage`,
@@ -244,7 +244,10 @@ describe("storage", () => {
     const config = stackConfig(base);
     const measured = plan(config, volumeStages).volumes;
     expect(measured.spansPerOrderRequest).toEqual({ value: 7, source: "measured" });
-    expect(measured.bytesPerSpan).toEqual({ value: 400, source: "measured" });
+    // 400 B of OTLP per span is below the configured stored size (index keys included): the stored size wins
+    expect(measured.bytesPerSpan).toEqual({ value: 2_400, source: "config" });
+    const bigSpans = stackConfig({ ...base, capacity: { ...base.capacity, bytesPerSpan: 300 } });
+    expect(plan(bigSpans, volumeStages).volumes.bytesPerSpan).toEqual({ value: 400, source: "measured" });
     const unmeasured = plan(config, STAGES).volumes; // no span sink in these stages
     expect(unmeasured.spansPerOrderRequest).toEqual({ value: 7, source: "config" });
     expect(unmeasured.bytesPerSpan).toEqual({ value: 2_400, source: "config" });
