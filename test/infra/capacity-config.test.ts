@@ -1,19 +1,6 @@
-import { CAPACITY_DEFAULTS, parseStackConfig, StackConfigError } from "../../infra/config/schema";
+import { CAPACITY_DEFAULTS, parseStackConfig } from "../../infra/config/schema";
 import { stackConfigFile } from "../../infra/preflight/collect";
-
-const devConfig = () => JSON.parse(stackConfigFile("dev")["observability-platform:platform"] as string);
-
-function problemsOf(edit: (c: Record<string, any>) => void): string[] {
-  const config = devConfig();
-  edit(config);
-  try {
-    parseStackConfig(config);
-  } catch (err) {
-    if (err instanceof StackConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-}
+import { devConfig, problemsOf } from "./config-problems";
 
 describe("capacity config", () => {
   test("every stack file sets its own peak: dev small, prod large", () => {

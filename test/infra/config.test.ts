@@ -1,21 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, StackConfigError } from "../../infra/config/schema";
+import { parseStackConfig } from "../../infra/config/schema";
 import { stackConfigFile } from "../../infra/preflight/collect";
+import { devConfig, problemsOf } from "./config-problems";
 import { runStack } from "./support";
-
-const devConfig = () => JSON.parse(stackConfigFile("dev")["observability-platform:platform"] as string);
-
-function problemsOf(edit: (c: Record<string, any>) => void): string[] {
-  const config = devConfig();
-  edit(config);
-  try {
-    parseStackConfig(config);
-  } catch (err) {
-    if (err instanceof StackConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-}
 
 describe("stack config validation", () => {
   test("the three stack files are valid", () => {
