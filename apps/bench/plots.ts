@@ -7,7 +7,10 @@ import { VARIANT_NAMES } from "./variants";
 export type ChartSpec = Record<string, unknown>;
 
 const FONT = "DejaVu Sans";
-const CONFIG = {
+/** The Vega-Lite schema every chart of the repository's tools declares. */
+export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+/** One look for every chart the tools render (the font is the one resvg is given). */
+export const CHART_CONFIG = {
   font: FONT,
   background: "white",
   view: { stroke: null },
@@ -30,7 +33,7 @@ export function overheadChart(report: Report): ChartSpec {
   const scenarios = report.fixedRate.map((s) => s.scenario);
   const xOffset = { field: "scenario", type: "nominal", sort: scenarios };
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    $schema: VEGA_LITE_SCHEMA,
     title: {
       text: "CPU per request vs none, three processes together",
       subtitle: `median of ${report.settings.cycles} cycles, bar: min..max; dashed: goal for all-100 (≤ ${GOALS.cpu.limitPct}%)`,
@@ -59,7 +62,7 @@ export function overheadChart(report: Report): ChartSpec {
         encoding: { y: { field: "goal", type: "quantitative" } },
       },
     ],
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 
@@ -84,7 +87,7 @@ export function latencyChart(report: Report): ChartSpec {
   const x = { field: "variant", type: "nominal", sort: [...VARIANT_NAMES], title: null, axis: { labelAngle: -30 } };
   const scale = { type: "log", nice: true };
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    $schema: VEGA_LITE_SCHEMA,
     title: {
       text: `Latency at ${report.settings.rate} req/s (open model, from the scheduled send time)`,
       subtitle: "p50, p90 and p99 over all cycles; logarithmic scale",
@@ -119,7 +122,7 @@ export function latencyChart(report: Report): ChartSpec {
       ],
     },
     resolve: { scale: { y: "independent" } },
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 

@@ -1,17 +1,8 @@
 /** Vega-Lite charts of the capacity report, rendered to PNG by the benchmark's renderer. */
 import { SERVICE_NAMES } from "../../contract";
-import type { ChartSpec } from "../bench/plots";
+import { type ChartSpec, CHART_CONFIG as CONFIG, VEGA_LITE_SCHEMA as SCHEMA } from "../bench/plots";
 import type { CapacityReport } from "./report";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-const CONFIG = {
-  font: "DejaVu Sans",
-  background: "white",
-  view: { stroke: null },
-  axis: { labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
-  title: { fontSize: 14, anchor: "start" },
-};
 const SERVICE_SCALE = { domain: [...SERVICE_NAMES] };
 
 /** Client p50/p90/p99 per stage against the offered rate; the SLO threshold and each service's knee stage marked. */

@@ -23,9 +23,17 @@ export function serviceLogging(config: Pick<StackConfig, "logs" | "traces" | "sl
   return {
     level: config.logs.level,
     accessLogSamplingPercentage: config.logs.sampleAccessLogs ? config.traces.samplingPercentage : 100,
-    slowMs: Math.round(config.slo.latencyThresholdSeconds * 1000),
+    slowMs: slowRequestMs(config),
     tracesKeptPercentage: config.traces.samplingPercentage,
   };
+}
+
+/**
+ * The SLO latency threshold in ms: requests this slow are always logged, and the collector keeps their
+ * traces (its latency policy) — one value for both, so the two cannot drift.
+ */
+export function slowRequestMs(config: Pick<StackConfig, "slo">): number {
+  return Math.round(config.slo.latencyThresholdSeconds * 1000);
 }
 
 /**

@@ -5,6 +5,7 @@ import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES, POD_LABELS, RELEASES } from "../platform/naming";
+import { slowRequestMs } from "../services/logging-env";
 import { collectorConfig } from "./collector-config";
 import { BADGER_MOUNT, type JaegerStorage, jaegerConfig } from "./jaeger-config";
 
@@ -37,7 +38,7 @@ export class Tracing extends pulumi.ComponentResource {
         namespaces: ns,
         samplingPercentage: config.traces.samplingPercentage,
         numTraces: config.traces.maxTracesInMemory,
-        slowMs: Math.round(config.slo.latencyThresholdSeconds * 1000),
+        slowMs: slowRequestMs(config),
       }),
     });
     pinnedChart(

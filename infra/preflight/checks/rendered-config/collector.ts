@@ -1,6 +1,7 @@
 import { TRACE_SAMPLING_HASH_SALT } from "../../../../contract";
 import type { StackConfig } from "../../../config/schema";
 import type { RenderedObject } from "../../../render/render";
+import { slowRequestMs } from "../../../services/logging-env";
 import { type Finding, finding, podTemplates, selectsMap } from "../objects";
 import {
   at,
@@ -152,7 +153,7 @@ export function samplingProblems(cfg: Json, config: StackConfig): string[] {
           `processor ${id} policy ${show(p.name)}: hash_salt ${show(salt)}, expected "${TRACE_SAMPLING_HASH_SALT}" (TRACE_SAMPLING_HASH_SALT): the services would keep the access logs of other traces than the collector keeps`,
         );
     }
-    const slowMs = Math.round(config.slo.latencyThresholdSeconds * 1000);
+    const slowMs = slowRequestMs(config);
     const latency = records(at(cfg, "processors", id, "policies")).filter((p) => p.type === "latency");
     if (!latency.some((p) => at(p, "latency", "threshold_ms") === slowMs))
       out.push(
