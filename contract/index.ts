@@ -51,6 +51,8 @@ export const METRICS = {
   orderValue: "order_value_total",
   reservations: "product_reservations_total",
   faultsInjected: "faults_injected_total",
+  /** The injected-fault settings in force (gauge by setting; 0 = off): dashboards annotate fault windows from it. */
+  faultSetting: "fault_setting",
   /** Log lines by kind (access, event) and decision (written, sampled_out); never sampled itself. */
   logLines: "log_lines_total",
   /** Bytes of log lines written to stdout, by kind. */
@@ -67,8 +69,18 @@ export const LABELS = {
   reason: "reason",
   outcome: "outcome",
   fault: "fault",
+  /** On METRICS.faultSetting: which setting (FAULT_SETTINGS). */
+  faultSetting: "setting",
   logKind: "log_kind",
   logDecision: "decision",
+} as const;
+
+/** Values of LABELS.faultSetting. */
+export const FAULT_SETTINGS = {
+  errorRate: "error_rate",
+  latencyMs: "latency_ms",
+  latencyJitterMs: "latency_jitter_ms",
+  outageRoutes: "outage_routes",
 } as const;
 
 /** Values of LABELS.logKind: the one line per request, and every other line (lifecycle, warnings, errors, audit). */

@@ -2,6 +2,7 @@ import { type SpanContext, TraceFlags } from "@opentelemetry/api";
 import {
   Counter,
   collectDefaultMetrics,
+  Gauge,
   Histogram,
   type Metric,
   Registry,
@@ -9,6 +10,7 @@ import {
 } from "prom-client";
 import {
   EXEMPLAR_LABELS,
+  FAULT_SETTINGS,
   HTTP_DURATION_BUCKETS,
   LABELS,
   LOG_DECISIONS,
@@ -16,6 +18,7 @@ import {
   METRICS,
   type ServiceName,
 } from "../../contract";
+import type { FaultSettings } from "./faults";
 import type { LogStats } from "./logger";
 
 const SERVER_LABELS = [LABELS.method, LABELS.route, LABELS.status] as const;
@@ -82,6 +85,24 @@ export class ServiceMetrics {
     const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
     this.counterNames.set(counter, name);
     return counter;
+  }
+
+  /** The fault settings in force, read at scrape time (outage_routes: how many routes are down). */
+  trackFaults(faults: { readonly current: FaultSettings }): void {
+    if (!this.enabled) return;
+    new Gauge({
+      name: METRICS.faultSetting,
+      help: "Injected-fault settings in force (error_rate 0-1, latency_ms, latency_jitter_ms, outage_routes count); 0 = off.",
+      labelNames: [LABELS.faultSetting],
+      registers: [this.registry],
+      collect() {
+        const s = faults.current;
+        this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.errorRate }, s.errorRate);
+        this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.latencyMs }, s.latencyMs);
+        this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.latencyJitterMs }, s.latencyJitterMs);
+        this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.outageRoutes }, s.outageRoutes.length);
+      },
+    });
   }
 
   /**

@@ -98,6 +98,7 @@ export function buildService<C>(
   });
   if (signals.logs) metrics.trackLogs(stats);
   const faults = new FaultInjector();
+  metrics.trackFaults(faults);
   const context: ServiceContext = { service: definition.name, logger, metrics, faults };
   if (!base || config === undefined) {
     // Without a valid config there are no routes to check FAULT_OUTAGE_ROUTES against; check the rest.

@@ -76,6 +76,23 @@ describe("fault injection through /admin/faults", () => {
     expect(text).toMatch(/^faults_injected_total\{fault="latency",service_name="product"\} [1-9]\d*$/m);
   });
 
+  test("the fault settings in force are a gauge per setting, 0 again once cleared (dashboards annotate fault windows from it)", async () => {
+    const gauge = async () => {
+      const text = (await call(`${product.url}/metrics`)).body as string;
+      return Object.fromEntries(
+        [...text.matchAll(/^fault_setting\{setting="(\w+)",service_name="product"\} (\S+)$/gm)].map((m) => [
+          m[1],
+          Number(m[2]),
+        ]),
+      );
+    };
+    expect(await gauge()).toEqual({ error_rate: 0, latency_ms: 0, latency_jitter_ms: 0, outage_routes: 0 });
+    await setFaults({ errorRate: 0.25, latencyMs: 40, outageRoutes: ["/products/:id"] });
+    expect(await gauge()).toEqual({ error_rate: 0.25, latency_ms: 40, latency_jitter_ms: 0, outage_routes: 1 });
+    await setFaults({});
+    expect(await gauge()).toEqual({ error_rate: 0, latency_ms: 0, latency_jitter_ms: 0, outage_routes: 0 });
+  });
+
   test.each([
     [{ errorRate: 2 }, "errorRate"],
     [{ errorStatus: 200 }, "errorStatus"],
