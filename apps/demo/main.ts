@@ -143,6 +143,7 @@ async function main(): Promise<void> {
     try {
       monitoring = await startMonitoringStack({
         targets: Object.fromEntries(SERVICE_NAMES.map((name) => [name, `127.0.0.1:${ports[name]}`])),
+        namespaces: namespaces(dev),
         rules: ruleGroupsFor(dev, namespaces(dev)),
         alertmanagerConfig: alertmanagerConfig({}),
         ports: { prometheus: env.DEMO_PROMETHEUS_PORT, alertmanager: env.DEMO_ALERTMANAGER_PORT },

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import type { RuleGroup } from "../../infra/alerting/rules";
+import { type Namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
 import { freePort, waitFor } from "./net";
 
 export interface WebhookCall {
@@ -60,6 +61,11 @@ export interface MonitoringStack {
   stop(): Promise<void>;
 }
 
+const scrapeJob = (job: string, target: string, namespace: string) => ({
+  job_name: job,
+  static_configs: [{ targets: [target], labels: { namespace } }],
+});
+
 function launch(binary: string, args: string[], logs: string[]): ChildProcess {
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (c) => logs.push(String(c)));
@@ -72,7 +78,10 @@ function launch(binary: string, args: string[], logs: string[]): ChildProcess {
  * generated config) on loopback ports, in a temporary folder removed by stop().
  */
 export async function startMonitoringStack(args: {
+  /** Service targets by job; they get the `namespace` label the operator gives in-cluster targets. */
   targets: Record<string, string>;
+  /** The environment's namespaces: the services' and (for Prometheus and Alertmanager themselves) the platform's. */
+  namespaces: Namespaces;
   rules: RuleGroup[];
   alertmanagerConfig: Record<string, unknown>;
   /** Fixed ports (the demo's); free ones by default. */
@@ -97,10 +106,12 @@ export async function startMonitoringStack(args: {
       },
       rule_files: [path.join(dir, "rules.yaml")],
       alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-      scrape_configs: Object.entries(args.targets).map(([job, target]) => ({
-        job_name: job,
-        static_configs: [{ targets: [target] }],
-      })),
+      scrape_configs: [
+        ...Object.entries(args.targets).map(([job, target]) => scrapeJob(job, target, args.namespaces.apps)),
+        // named as the kube-prometheus-stack ServiceMonitors name their jobs, so dashboards read them alike
+        scrapeJob(PLATFORM_SERVICES.prometheus.name, `127.0.0.1:${promPort}`, args.namespaces.platform),
+        scrapeJob(PLATFORM_SERVICES.alertmanager.name, `127.0.0.1:${amPort}`, args.namespaces.platform),
+      ],
     }),
   );
   const alertmanager = launch(

@@ -10,7 +10,11 @@ export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] 
     ...slosFor(config).map(sloRuleGroup),
     aggregationRuleGroup(),
     // Prometheus reads retentionSize "GB" as 2^30 bytes
-    ...healthRuleGroups({ retentionSizeBytes: config.metrics.retentionSizeGi * 2 ** 30, appsNamespace: ns.apps }),
+    ...healthRuleGroups({
+      retentionSizeBytes: config.metrics.retentionSizeGi * 2 ** 30,
+      appsNamespace: ns.apps,
+      platformNamespace: ns.platform,
+    }),
     capacityRuleGroup(config, ns),
     storageRuleGroup(config, ns),
   ];

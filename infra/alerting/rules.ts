@@ -42,11 +42,12 @@ export const ALERT_NAMES = {
   storeFillingUp: "StoreVolumeFillingUp",
 } as const;
 
-const sloSelector = (slo: Slo) => `{${LABELS.service}="${slo.service}",${SLO_LABEL}="${slo.kind}"}`;
+const sloSelector = (slo: Slo) =>
+  `{namespace="${slo.namespace}",${LABELS.service}="${slo.service}",${SLO_LABEL}="${slo.kind}"}`;
 
 /** Recording rules and burn-rate alerts of one SLO. */
 export function sloRuleGroup(slo: Slo): RuleGroup {
-  const labels = { [LABELS.service]: slo.service, [SLO_LABEL]: slo.kind };
+  const labels = { namespace: slo.namespace, [LABELS.service]: slo.service, [SLO_LABEL]: slo.kind };
   const sel = sloSelector(slo);
   const budget = Math.round((1 - slo.objective) * 1e6) / 1e6;
   const windows: SliWindow[] = [...SLI_WINDOWS, slo.period];
@@ -71,7 +72,7 @@ export function sloRuleGroup(slo: Slo): RuleGroup {
     const threshold = Math.round(factor * budget * 1e9) / 1e9;
     const name = a.severity === "page" ? ALERT_NAMES.fastBurn : ALERT_NAMES.slowBurn;
     // Minimum traffic: one failure among a handful of requests is not an outage worth a page.
-    const traffic = `sum(rate(${METRICS.serverDuration}_count${apiRequests(slo.service)}[${a.longWindow}])) * 3600 >= ${slo.minRequestsPerHour}`;
+    const traffic = `sum(rate(${METRICS.serverDuration}_count${apiRequests(slo)}[${a.longWindow}])) * 3600 >= ${slo.minRequestsPerHour}`;
     return {
       alert: name,
       expr: `(${SLO_RECORDS.errorRatio(a.longWindow as SliWindow)}${sel} > ${threshold} and ${SLO_RECORDS.errorRatio(a.shortWindow as SliWindow)}${sel} > ${threshold}) and on() (${traffic})`,
@@ -92,15 +93,18 @@ export function sloRuleGroup(slo: Slo): RuleGroup {
   return { name: `slo-${slo.service}-${slo.kind}`, rules: [...records, ...alerts] };
 }
 
-/** Per-service aggregates the dashboards read (cheap to query, one series per service or route). */
+/**
+ * Per-service aggregates the dashboards read (cheap to query, one series per service or route). They keep
+ * `namespace`, so dashboards can tell two environments' services apart in one Prometheus.
+ */
 export function aggregationRuleGroup(): RuleGroup {
   const count = `${METRICS.serverDuration}_count`;
   const api = `{${LABELS.route}!~"${INFRA_PATHS.join("|")}"}`;
   const errors = `{${LABELS.route}!~"${INFRA_PATHS.join("|")}",${LABELS.status}=~"5.."}`;
-  const by = `sum by (${LABELS.service})`;
-  const byRoute = `sum by (${LABELS.service}, ${LABELS.route})`;
+  const by = `sum by (namespace, ${LABELS.service})`;
+  const byRoute = `sum by (namespace, ${LABELS.service}, ${LABELS.route})`;
   const quantile = (q: number) =>
-    `histogram_quantile(${q}, sum by (${LABELS.service}, le) (rate(${METRICS.serverDuration}_bucket${api}[5m])))`;
+    `histogram_quantile(${q}, sum by (namespace, ${LABELS.service}, le) (rate(${METRICS.serverDuration}_bucket${api}[5m])))`;
   return {
     name: "service-aggregates",
     rules: [
@@ -127,10 +131,16 @@ export interface PlatformAlertArgs {
   retentionSizeBytes: number;
   /** Namespace of the demo services (crash-loop alert). */
   appsNamespace: string;
+  /** Namespace of the platform: a label on the platform alerts, so dashboards can show one environment's. */
+  platformNamespace: string;
 }
 
 /** Service health and platform health alerts, plus the Watchdog heartbeat. */
-export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: PlatformAlertArgs): RuleGroup[] {
+export function healthRuleGroups({
+  retentionSizeBytes,
+  appsNamespace,
+  platformNamespace,
+}: PlatformAlertArgs): RuleGroup[] {
   const services = SERVICE_NAMES.join("|");
   const asService = (expr: string, from: string) =>
     `label_replace(${expr}, "${ALERT_SERVICE_LABEL}", "$1", "${from}", "(.*)")`;
@@ -149,7 +159,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
     labels: { severity },
     annotations: { summary, description, runbook_url: runbook(alert) },
   });
-  return [
+  const groups: RuleGroup[] = [
     {
       name: "service-health",
       rules: [
@@ -175,7 +185,7 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
         rule(
           a.highLatency,
           asService(
-            `histogram_quantile(0.99, sum by (${LABELS.service}, le) (rate(${METRICS.serverDuration}_bucket{${LABELS.service}=~"${services}",${LABELS.route}!~"${INFRA_PATHS.join("|")}"}[5m]))) > 1`,
+            `histogram_quantile(0.99, sum by (namespace, ${LABELS.service}, le) (rate(${METRICS.serverDuration}_bucket{${LABELS.service}=~"${services}",${LABELS.route}!~"${INFRA_PATHS.join("|")}"}[5m]))) > 1`,
             LABELS.service,
           ),
           "10m",
@@ -250,6 +260,12 @@ export function healthRuleGroups({ retentionSizeBytes, appsNamespace }: Platform
       ],
     },
   ];
+  // Platform alerts aggregate away the namespace; say whose platform they are about.
+  return groups.map((g) =>
+    g.name === "platform-health"
+      ? { ...g, rules: g.rules.map((r) => ({ ...r, labels: { ...r.labels, namespace: platformNamespace } })) }
+      : g,
+  );
 }
 
 /** Every alert name the generated rules can fire. */

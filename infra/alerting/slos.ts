@@ -1,9 +1,12 @@
 import { INFRA_PATHS, LABELS, METRICS, SERVICE_NAMES, type ServiceName } from "../../contract";
 import type { StackConfig } from "../config/schema";
+import { namespaces } from "../platform/naming";
 import type { SloKind } from "./names";
 
 export interface Slo {
   service: ServiceName;
+  /** The environment's apps namespace: two environments' services can share one Prometheus. */
+  namespace: string;
   kind: SloKind;
   /** e.g. 0.999: the share of requests that must be good. */
   objective: number;
@@ -14,11 +17,13 @@ export interface Slo {
 }
 
 /** The SLOs of every demo service, from the stack config: one source for rules, alerts and dashboards. */
-export function slosFor(config: Pick<StackConfig, "slo">): Slo[] {
+export function slosFor(config: Pick<StackConfig, "slo" | "namespacePrefix" | "environment">): Slo[] {
   const { slo } = config;
+  const namespace = namespaces(config).apps;
   return SERVICE_NAMES.flatMap((service) => [
     {
       service,
+      namespace,
       kind: "availability",
       objective: slo.availability,
       period: slo.period,
@@ -26,6 +31,7 @@ export function slosFor(config: Pick<StackConfig, "slo">): Slo[] {
     },
     {
       service,
+      namespace,
       kind: "latency",
       objective: slo.latency,
       period: slo.period,
@@ -35,21 +41,21 @@ export function slosFor(config: Pick<StackConfig, "slo">): Slo[] {
   ]);
 }
 
-/** Requests that count for SLOs: API traffic, not probes or scrapes. */
-export function apiRequests(service: ServiceName, extra = ""): string {
+/** Requests that count for an SLO: the service's API traffic in its namespace, not probes or scrapes. */
+export function apiRequests(slo: Pick<Slo, "service" | "namespace">, extra = ""): string {
   const infra = INFRA_PATHS.join("|");
-  return `{${LABELS.service}="${service}",${LABELS.route}!~"${infra}"${extra}}`;
+  return `{namespace="${slo.namespace}",${LABELS.service}="${slo.service}",${LABELS.route}!~"${infra}"${extra}}`;
 }
 
 /** PromQL of the SLI error ratio (bad requests / all requests) over `window`. */
 export function sliErrorRatio(slo: Slo, window: string): string {
   const count = `${METRICS.serverDuration}_count`;
-  const all = `sum(rate(${count}${apiRequests(slo.service)}[${window}]))`;
+  const all = `sum(rate(${count}${apiRequests(slo)}[${window}]))`;
   if (slo.kind === "availability") {
-    const bad = `sum(rate(${count}${apiRequests(slo.service, `,${LABELS.status}=~"5.."`)}[${window}]))`;
+    const bad = `sum(rate(${count}${apiRequests(slo, `,${LABELS.status}=~"5.."`)}[${window}]))`;
     return `${bad} / ${all}`;
   }
-  const good = `sum(rate(${METRICS.serverDuration}_bucket${apiRequests(slo.service, `,le="${slo.thresholdSeconds}"`)}[${window}]))`;
+  const good = `sum(rate(${METRICS.serverDuration}_bucket${apiRequests(slo, `,le="${slo.thresholdSeconds}"`)}[${window}]))`;
   return `1 - (${good} / ${all})`;
 }
 

@@ -18,18 +18,17 @@ const ns = namespaces(config);
 const retentionSizeBytes = config.metrics.retentionSizeGi * 2 ** 30;
 
 const ok = (values: string) => ({
-  series:
-    'http_server_request_duration_seconds_count{service_name="order",http_route="/orders",http_request_method="POST",http_response_status_code="201"}',
+  series: `http_server_request_duration_seconds_count{namespace="${ns.apps}",service_name="order",http_route="/orders",http_request_method="POST",http_response_status_code="201"}`,
   values,
 });
 const failed = (values: string) => ({
-  series:
-    'http_server_request_duration_seconds_count{service_name="order",http_route="/orders",http_request_method="POST",http_response_status_code="502"}',
+  series: `http_server_request_duration_seconds_count{namespace="${ns.apps}",service_name="order",http_route="/orders",http_request_method="POST",http_response_status_code="502"}`,
   values,
 });
 const burn = (severity: "page" | "ticket", longWindow: string, shortWindow: string) => ({
   exp_labels: {
     severity,
+    namespace: ns.apps,
     service: "order",
     service_name: "order",
     slo: "availability",
@@ -39,6 +38,13 @@ const burn = (severity: "page" | "ticket", longWindow: string, shortWindow: stri
 });
 const pages = [burn("page", "1h", "5m"), burn("page", "6h", "30m")];
 const tickets = [burn("ticket", "1d", "2h"), burn("ticket", "3d", "6h")];
+
+// A service of another environment sharing the Prometheus: its failures must not burn this one's budget.
+const otherEnvironmentFailing = (values: string) => ({
+  series:
+    'http_server_request_duration_seconds_count{namespace="other-apps",service_name="order",http_route="/orders",http_request_method="POST",http_response_status_code="502"}',
+  values,
+});
 
 /** One promtool test per scenario; prod objectives (99.9% availability, budget 0.1%). */
 const sloTests = [
@@ -69,6 +75,15 @@ const sloTests = [
     alert_rule_test: [
       { eval_time: "7h", alertname: ALERT_NAMES.fastBurn, exp_alerts: [] },
       { eval_time: "7h", alertname: ALERT_NAMES.slowBurn, exp_alerts: [burn("ticket", "3d", "6h")] },
+    ],
+  },
+  {
+    name: "another environment's outage in the same Prometheus burns nothing of this environment's budget",
+    interval: "1m",
+    input_series: [ok("0+600x30"), otherEnvironmentFailing("0+600x30")],
+    alert_rule_test: [
+      { eval_time: "25m", alertname: ALERT_NAMES.fastBurn, exp_alerts: [] },
+      { eval_time: "25m", alertname: ALERT_NAMES.slowBurn, exp_alerts: [] },
     ],
   },
   {
@@ -175,8 +190,8 @@ const healthTests = [
       { series: 'otelcol_exporter_send_failed_spans_total{exporter="otlp_grpc/jaeger"}', values: "0+60x20" },
     ],
     [
-      ["15m", a.collectorRefusing, [{ exp_labels: { severity: "warning" } }]],
-      ["15m", a.jaegerNotAccepting, [{ exp_labels: { severity: "critical" } }]],
+      ["15m", a.collectorRefusing, [{ exp_labels: { namespace: ns.platform, severity: "warning" } }]],
+      ["15m", a.jaegerNotAccepting, [{ exp_labels: { namespace: ns.platform, severity: "critical" } }]],
       ["15m", a.collectorExportFailing, []],
     ],
   ),
@@ -184,7 +199,7 @@ const healthTests = [
     "collector export failing to a non-Jaeger exporter",
     [{ series: 'otelcol_exporter_send_failed_spans_total{exporter="prometheus"}', values: "0+60x20" }],
     [
-      ["15m", a.collectorExportFailing, [{ exp_labels: { severity: "critical" } }]],
+      ["15m", a.collectorExportFailing, [{ exp_labels: { namespace: ns.platform, severity: "critical" } }]],
       ["15m", a.jaegerNotAccepting, []],
     ],
   ),
@@ -199,7 +214,11 @@ const healthTests = [
     ],
     [
       ["1m", a.ruleFailures, []],
-      ["4m", a.ruleFailures, [{ exp_labels: { rule_group: "slo-order-availability", severity: "critical" } }]],
+      [
+        "4m",
+        a.ruleFailures,
+        [{ exp_labels: { namespace: ns.platform, rule_group: "slo-order-availability", severity: "critical" } }],
+      ],
     ],
   ),
   health(
@@ -216,7 +235,11 @@ const healthTests = [
     ],
     [
       ["10m", a.storageNearlyFull, []],
-      ["20m", a.storageNearlyFull, [{ exp_labels: { job: "prometheus", severity: "warning" } }]],
+      [
+        "20m",
+        a.storageNearlyFull,
+        [{ exp_labels: { namespace: ns.platform, job: "prometheus", severity: "warning" } }],
+      ],
     ],
   ),
   health(
@@ -227,10 +250,14 @@ const healthTests = [
     ],
     [
       ["8m", a.lokiUnhealthy, []],
-      ["20m", a.lokiUnhealthy, [{ exp_labels: { severity: "critical" } }]],
+      ["20m", a.lokiUnhealthy, [{ exp_labels: { namespace: ns.platform, severity: "critical" } }]],
     ],
   ),
-  health("the Watchdog always fires", [], [["1m", a.watchdog, [{ exp_labels: { severity: "none" } }]]]),
+  health(
+    "the Watchdog always fires",
+    [],
+    [["1m", a.watchdog, [{ exp_labels: { namespace: ns.platform, severity: "none" } }]]],
+  ),
 ];
 
 const rules = ruleGroupsFor(config, ns).flatMap((g) => g.rules);

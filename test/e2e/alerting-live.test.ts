@@ -10,7 +10,7 @@ import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { parseStackConfig } from "../../infra/config/schema";
 import { buildDashboards } from "../../infra/dashboards/dashboards";
 import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
-import { namespaces } from "../../infra/platform/naming";
+import { namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
 import { waitFor } from "../support/http";
 import { type ServiceProcess, startAll, stopAll } from "../support/services";
@@ -82,6 +82,7 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
     services = await startAll({ ADMIN_TOKEN, OTEL_SDK_DISABLED: "true", LOG_LEVEL: "warn" });
     stack = await startMonitoringStack({
       targets: Object.fromEntries(Object.entries(services).map(([name, p]) => [name, `127.0.0.1:${p.port}`])),
+      namespaces: namespaces(config),
       rules,
       alertmanagerConfig: alertmanagerConfig(
         {
@@ -103,19 +104,28 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
     await webhooks?.close();
   }, 60_000);
 
-  test("every target is up", async () => {
+  test("every target is up: the three services in the apps namespace, Prometheus and Alertmanager in the platform's", async () => {
     const targets = await waitFor(
-      "three healthy targets",
+      "five healthy targets",
       async () => {
         const body = (await (await fetch(`${stack.prometheusUrl}/api/v1/targets`)).json()) as {
-          data: { activeTargets: { health: string; labels: { job: string } }[] };
+          data: { activeTargets: { health: string; labels: { job: string; namespace: string } }[] };
         };
         const up = body.data.activeTargets.filter((t) => t.health === "up");
-        return up.length === 3 ? up : undefined;
+        return up.length === 5 ? up : undefined;
       },
       30_000,
     );
-    expect(targets.map((t) => t.labels.job).sort()).toEqual(["order", "product", "user"]);
+    const ns = namespaces(config);
+    expect(targets.map((t) => `${t.labels.namespace}/${t.labels.job}`).sort()).toEqual(
+      [
+        `${ns.apps}/order`,
+        `${ns.apps}/product`,
+        `${ns.apps}/user`,
+        `${ns.platform}/${PLATFORM_SERVICES.alertmanager.name}`,
+        `${ns.platform}/${PLATFORM_SERVICES.prometheus.name}`,
+      ].sort(),
+    );
   });
 
   test("every recording rule produces series", async () => {
