@@ -19,17 +19,19 @@ const asService = (expr: string, from: string) =>
 /** Capacity, utilisation and headroom per service, and the alerts on them and on the autoscaler. */
 export function capacityRuleGroup(config: StackConfig, ns: Namespaces): RuleGroup {
   const services = SERVICE_NAMES.join("|");
-  const by = `by (${LABELS.service})`;
+  // namespace kept throughout: another environment's services may share this Prometheus
+  const by = `by (namespace, ${LABELS.service})`;
+  const on = `on(namespace, ${LABELS.service})`;
   const r = CAPACITY_RECORDS;
   const perReplica: Rule[] = SERVICE_NAMES.map((name) => ({
     record: r.perReplica,
     expr: `vector(${config.capacity.services[name].capacityPerReplicaRps})`,
-    labels: { [LABELS.service]: name },
+    labels: { namespace: ns.apps, [LABELS.service]: name },
   }));
   // kube-state-metrics in a cluster; the `or` keeps capacity meaningful where the services run as plain
   // processes (npm run demo, the live alerting test): there every up target is one replica.
   const fromDeployments = `max ${by} (label_replace(kube_deployment_status_replicas_available{namespace="${ns.apps}",deployment=~"${services}"}, "${LABELS.service}", "$1", "deployment", "(.*)"))`;
-  const fromTargets = `count ${by} (label_replace(up{job=~"${services}"} == 1, "${LABELS.service}", "$1", "job", "(.*)"))`;
+  const fromTargets = `count ${by} (label_replace(up{namespace="${ns.apps}",job=~"${services}"} == 1, "${LABELS.service}", "$1", "job", "(.*)"))`;
   const threshold = headroomAlertThreshold(config.capacity.headroomPercent);
   const percent = Math.round(threshold * 1000) / 10;
 
@@ -62,8 +64,11 @@ export function capacityRuleGroup(config: StackConfig, ns: Namespaces): RuleGrou
     rules: [
       ...perReplica,
       { record: r.readyReplicas, expr: `${fromDeployments} or ${fromTargets}` },
-      { record: r.capacity, expr: `${r.perReplica} * on(${LABELS.service}) ${r.readyReplicas}` },
-      { record: r.utilisation, expr: `${AGGREGATE_RECORDS.requestRate} / on(${LABELS.service}) ${r.capacity}` },
+      { record: r.capacity, expr: `${r.perReplica} * ${on} ${r.readyReplicas}` },
+      {
+        record: r.utilisation,
+        expr: `${AGGREGATE_RECORDS.requestRate}{namespace="${ns.apps}"} / ${on} ${r.capacity}`,
+      },
       { record: r.headroom, expr: `1 - ${r.utilisation}` },
       {
         alert: ALERT_NAMES.headroomLow,

@@ -21,7 +21,7 @@ const a = ALERT_NAMES;
 
 /** A counter of API requests growing by `perSecond` every second, sampled each minute. */
 const requests = (service: string, route: string, perSecond: number, minutes = 40) => ({
-  series: `http_server_request_duration_seconds_count{service_name="${service}",http_route="${route}",http_request_method="GET",http_response_status_code="200"}`,
+  series: `http_server_request_duration_seconds_count{namespace="${ns.apps}",service_name="${service}",http_route="${route}",http_request_method="GET",http_response_status_code="200"}`,
   values: `0+${perSecond * 60}x${minutes}`,
 });
 const available = (deployment: string, replicas: number) => ({
@@ -33,7 +33,7 @@ const hpa = (metric: "current" | "max", name: string, value: number) => ({
   values: `${value}x40`,
 });
 const headroomLow = (service: string) => ({
-  exp_labels: { service_name: service, service, severity: "warning" },
+  exp_labels: { namespace: ns.apps, service_name: service, service, severity: "warning" },
 });
 const filling = (store: string) => ({ exp_labels: { store, severity: "warning" } });
 
@@ -82,8 +82,10 @@ const scenarios = [
     "1m",
     [
       requests("user", "/users/:id", 1500),
-      { series: 'up{job="user",instance="a"}', values: "1x40" },
-      { series: 'up{job="user",instance="b"}', values: "1x40" },
+      { series: `up{namespace="${ns.apps}",job="user",instance="a"}`, values: "1x40" },
+      { series: `up{namespace="${ns.apps}",job="user",instance="b"}`, values: "1x40" },
+      // another environment's replica in the same Prometheus adds nothing to this one's capacity
+      { series: 'up{namespace="other-apps",job="user",instance="c"}', values: "1x40" },
     ],
     [{ eval_time: "25m", alertname: a.headroomLow, exp_alerts: [headroomLow("user")] }],
   ),

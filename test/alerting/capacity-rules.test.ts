@@ -35,7 +35,9 @@ describe("capacity rules", () => {
     expect(expr).toContain(
       'kube_deployment_status_replicas_available{namespace="obs-staging-apps",deployment=~"order|product|user"}',
     );
-    expect(expr).toMatch(/\) or count by \(service_name\) \(label_replace\(up\{job=~"order\|product\|user"\} == 1/);
+    expect(expr).toMatch(
+      /\) or count by \(namespace, service_name\) \(label_replace\(up\{namespace="obs-staging-apps",job=~"order\|product\|user"\} == 1/,
+    );
   });
 
   test("the headroom alert follows headroomPercent", () => {
