@@ -1,5 +1,5 @@
 import type { StackConfig } from "../config/schema";
-import type { Namespaces } from "../platform/naming";
+import { type Namespaces, namespaces } from "../platform/naming";
 import { GIB, JAEGER_OVERHEAD, LOKI_OVERHEAD } from "./sizing";
 
 /**
@@ -36,13 +36,14 @@ export const STORE_CLAIMS = { loki: "storage-loki-[0-9]+", jaeger: "jaeger-badge
 
 /** Each store the stack runs with a bounded size: Prometheus always, Loki always, Jaeger when on disk. */
 export function storeUsage(config: StackConfig): StoreUsage[] {
+  // the environment's own stores only: two environments may share a Prometheus
+  const platform = `namespace="${namespaces(config).platform}"`;
   const stores: StoreUsage[] = [
     {
       store: "prometheus",
       // Prometheus counts blocks, WAL and head chunks against retentionSize ("GB" = 2^30 bytes) and then
       // deletes the oldest blocks; max over replicas, each has its own volume.
-      usedBytes:
-        "max(prometheus_tsdb_storage_blocks_bytes + prometheus_tsdb_wal_storage_size_bytes + prometheus_tsdb_head_chunks_storage_size_bytes)",
+      usedBytes: `max(prometheus_tsdb_storage_blocks_bytes{${platform}} + prometheus_tsdb_wal_storage_size_bytes{${platform}} + prometheus_tsdb_head_chunks_storage_size_bytes{${platform}})`,
       limitBytes: config.metrics.retentionSizeGi * GIB,
       limitKey: "metrics.retentionSizeGi",
       estimate: "blocks + WAL + head chunks, as Prometheus measures them against its retention size",
@@ -50,7 +51,7 @@ export function storeUsage(config: StackConfig): StoreUsage[] {
     {
       store: "loki",
       // Chunks flushed within the retention window are the chunks the compactor keeps.
-      usedBytes: `sum(increase(loki_ingester_chunk_stored_bytes_total[${config.logs.retentionDays}d])) * ${1 + LOKI_OVERHEAD}`,
+      usedBytes: `sum(increase(loki_ingester_chunk_stored_bytes_total{${platform}}[${config.logs.retentionDays}d])) * ${1 + LOKI_OVERHEAD}`,
       limitBytes: config.logs.storageGi * GIB,
       limitKey: "logs.storageGi",
       estimate: `chunk bytes flushed within the ${config.logs.retentionDays}-day retention, + ${LOKI_OVERHEAD * 100}% for index and WAL`,
@@ -62,7 +63,7 @@ export function storeUsage(config: StackConfig): StoreUsage[] {
     stores.push({
       store: "jaeger",
       // Jaeger's own metrics are not scraped: count the spans the collector delivered to it instead.
-      usedBytes: `sum(increase(otelcol_exporter_sent_spans_total{exporter=~".*jaeger.*"}[${config.traces.retentionHours}h])) * ${bytesPerSpan}`,
+      usedBytes: `sum(increase(otelcol_exporter_sent_spans_total{${platform},exporter=~".*jaeger.*"}[${config.traces.retentionHours}h])) * ${bytesPerSpan}`,
       limitBytes: config.traces.storageGi * GIB,
       limitKey: "traces.storageGi",
       estimate: `spans the collector sent to Jaeger within the ${config.traces.retentionHours}-hour retention × ${bytesPerSpan} bytes (capacity.bytesPerSpan + ${JAEGER_OVERHEAD * 100}% value-log garbage)`,

@@ -47,14 +47,23 @@ const scenario = (name: string, interval: string, input_series: object[], alert_
 const L = config.metrics.retentionSizeGi * GIB;
 /** Prometheus' three size gauges summing to `blocks` plus 1 % of the limit, scraped every 5 minutes (within the lookback). */
 const prometheusSizes = (blocks: string) => [
-  { series: 'prometheus_tsdb_storage_blocks_bytes{job="kps-prometheus",instance="p-0"}', values: blocks },
-  { series: 'prometheus_tsdb_wal_storage_size_bytes{job="kps-prometheus",instance="p-0"}', values: `${0.008 * L}x120` },
   {
-    series: 'prometheus_tsdb_head_chunks_storage_size_bytes{job="kps-prometheus",instance="p-0"}',
+    series: `prometheus_tsdb_storage_blocks_bytes{namespace="${ns.platform}",job="kps-prometheus",instance="p-0"}`,
+    values: blocks,
+  },
+  {
+    series: `prometheus_tsdb_wal_storage_size_bytes{namespace="${ns.platform}",job="kps-prometheus",instance="p-0"}`,
+    values: `${0.008 * L}x120`,
+  },
+  {
+    series: `prometheus_tsdb_head_chunks_storage_size_bytes{namespace="${ns.platform}",job="kps-prometheus",instance="p-0"}`,
     values: `${0.002 * L}x120`,
   },
 ];
-const lokiStored = { series: 'loki_ingester_chunk_stored_bytes_total{tenant="fake"}', values: `0+${10 * GIB}x40` };
+const lokiStored = {
+  series: `loki_ingester_chunk_stored_bytes_total{namespace="${ns.platform}",tenant="fake"}`,
+  values: `0+${10 * GIB}x40`,
+};
 
 const scenarios = [
   scenario(

@@ -72,8 +72,14 @@ describe("storage rules", () => {
     const [prometheus, loki, jaeger] = storageRules(configOf("prod"));
     expect(prometheus?.expr).toContain(`/ ${160 * 2 ** 30} > 0.85 and predict_linear(`);
     expect(prometheus?.expr).toContain(`[6h:15m], 345600) > ${160 * 2 ** 30}`);
-    expect(loki?.expr).toContain("increase(loki_ingester_chunk_stored_bytes_total[31d])");
-    expect(jaeger?.expr).toContain('increase(otelcol_exporter_sent_spans_total{exporter=~".*jaeger.*"}[168h])) * 3600');
+    // the environment's own stores only (its platform namespace): another environment may share the Prometheus
+    expect(loki?.expr).toContain(
+      'increase(loki_ingester_chunk_stored_bytes_total{namespace="obs-prod-platform"}[31d])',
+    );
+    expect(jaeger?.expr).toContain(
+      'increase(otelcol_exporter_sent_spans_total{namespace="obs-prod-platform",exporter=~".*jaeger.*"}[168h])) * 3600',
+    );
+    expect(prometheus?.expr).toContain('prometheus_tsdb_storage_blocks_bytes{namespace="obs-prod-platform"}');
   });
 
   test("Loki and Jaeger stay quiet where the kubelet reports their claim; Prometheus (retention size) never does", () => {
