@@ -21,6 +21,9 @@ export interface RuleGroup {
 export const RUNBOOK_BASE_URL = "https://github.com/example/observability-platform/blob/main/docs/runbooks/";
 export const runbook = (alert: string) => `${RUNBOOK_BASE_URL}${alert}.md`;
 
+/** ServiceHighLatencyP99 fires when a service's p99 stays above this (seconds). */
+export const HIGH_LATENCY_P99_SECONDS = 1;
+
 /** The label alerts carry to name the service (Alertmanager groups and inhibits on it). */
 export const ALERT_SERVICE_LABEL = "service";
 
@@ -185,13 +188,13 @@ export function healthRuleGroups({
         rule(
           a.highLatency,
           asService(
-            `histogram_quantile(0.99, sum by (namespace, ${LABELS.service}, le) (rate(${METRICS.serverDuration}_bucket{${LABELS.service}=~"${services}",${LABELS.route}!~"${INFRA_PATHS.join("|")}"}[5m]))) > 1`,
+            `histogram_quantile(0.99, sum by (namespace, ${LABELS.service}, le) (rate(${METRICS.serverDuration}_bucket{${LABELS.service}=~"${services}",${LABELS.route}!~"${INFRA_PATHS.join("|")}"}[5m]))) > ${HIGH_LATENCY_P99_SECONDS}`,
             LABELS.service,
           ),
           "10m",
           "warning",
-          "{{ $labels.service }} p99 latency above 1s",
-          "p99 latency of {{ $labels.service }} has been above 1s for 10 minutes.",
+          `{{ $labels.service }} p99 latency above ${HIGH_LATENCY_P99_SECONDS}s`,
+          `p99 latency of {{ $labels.service }} has been above ${HIGH_LATENCY_P99_SECONDS}s for 10 minutes.`,
         ),
       ],
     },

@@ -3,20 +3,11 @@ import { headroomAlertThreshold } from "../alerting/capacity-rules";
 import { AGGREGATE_RECORDS, CAPACITY_RECORDS } from "../alerting/names";
 import { FILL_HORIZON_SECONDS, predictedBytes, type StoreUsage, storeUsage } from "../capacity/stores";
 import type { StackConfig } from "../config/schema";
-import { type Namespaces, namespaces } from "../platform/naming";
-import {
-  CAPACITY_DASHBOARD_KEY,
-  type GeneratedDashboard,
-  generated,
-  legend,
-  RATE,
-  row,
-  SERVICE_MATCH,
-  sel,
-  shell,
-  statPanel,
-  timeseriesPanel,
-} from "./dashboards";
+import { CAPACITY_DASHBOARD_KEY, type GeneratedDashboard, generated } from "./model";
+import { row, statPanel, timeseriesPanel } from "./panels";
+import { legend, PLATFORM_NS_MATCH, RATE, record, sel } from "./queries";
+import { type DashboardSettings, dashboardSettings } from "./settings";
+import { shell } from "./shell";
 
 /**
  * Metric names the capacity dashboard reads besides recording rules: kube-state-metrics, cAdvisor and the
@@ -46,14 +37,14 @@ const m = (name: CapacityMetric) => name;
 
 /** What the capacity dashboard needs from the stack config. */
 export interface CapacityDashboardOptions {
-  namespaces: Namespaces;
+  settings: DashboardSettings;
   headroomPercent: number;
   stores: StoreUsage[];
 }
 
 export function capacityDashboardOptions(config: StackConfig): CapacityDashboardOptions {
   return {
-    namespaces: namespaces(config),
+    settings: dashboardSettings(config),
     headroomPercent: config.capacity.headroomPercent,
     stores: storeUsage(config),
   };
@@ -63,8 +54,8 @@ const DAY = 86_400;
 
 /** Rate vs capacity, autoscaling, saturation, store usage and series growth of one environment. */
 export function buildCapacityDashboard(environment: string, options: CapacityDashboardOptions): GeneratedDashboard {
-  const apps = options.namespaces.apps;
-  const platform = options.namespaces.platform;
+  const apps = options.settings.namespaces.apps;
+  const platform = options.settings.namespaces.platform;
   const container = `namespace="${apps}",container=~"$service"`;
   const hpa = (metric: CapacityMetric) => sel(m(metric), `namespace="${apps}"`, `horizontalpodautoscaler=~"$service"`);
   const byContainer = (expr: string) => `sum by (container) (${expr})`;
@@ -77,7 +68,7 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
   const storeLegend = (store: string, what: string) => `${store} ${what}`;
 
   const builder = shell(
-    environment,
+    { ...options.settings, environment },
     CAPACITY_DASHBOARD_KEY,
     "Capacity",
     "Request rate against what the ready replicas can serve, autoscaling, CPU and memory against requests and limits, how full each store is and when it fills, and Prometheus' series growth.",
@@ -90,8 +81,8 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
         unit: "reqps",
         width: 16,
         targets: [
-          { expr: sel(AGGREGATE_RECORDS.requestRate, SERVICE_MATCH), legend: `${legend(LABELS.service)} rate` },
-          { expr: sel(CAPACITY_RECORDS.capacity, SERVICE_MATCH), legend: `${legend(LABELS.service)} capacity` },
+          { expr: record(AGGREGATE_RECORDS.requestRate), legend: `${legend(LABELS.service)} rate` },
+          { expr: record(CAPACITY_RECORDS.capacity), legend: `${legend(LABELS.service)} capacity` },
         ],
       }),
     )
@@ -102,7 +93,7 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
         unit: "percentunit",
         width: 8,
         height: 8,
-        targets: [{ expr: sel(CAPACITY_RECORDS.headroom, SERVICE_MATCH), legend: legend(LABELS.service) }],
+        targets: [{ expr: record(CAPACITY_RECORDS.headroom), legend: legend(LABELS.service) }],
         steps: [
           { value: null, color: "red" },
           { value: 0.1, color: "yellow" },
@@ -139,7 +130,7 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
         unit: "short",
         width: 8,
         height: 8,
-        targets: [{ expr: sel(CAPACITY_RECORDS.readyReplicas, SERVICE_MATCH), legend: legend(LABELS.service) }],
+        targets: [{ expr: record(CAPACITY_RECORDS.readyReplicas), legend: legend(LABELS.service) }],
         steps: [
           { value: null, color: "red" },
           { value: 1, color: "green" },
@@ -273,7 +264,9 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
         description:
           "Series in Prometheus' head block per replica: what capacity.platformActiveSeries + activeSeriesPerReplica × replicas projects.",
         unit: "short",
-        targets: [{ expr: `sum by (pod) (${m("prometheus_tsdb_head_series")})`, legend: legend("pod") }],
+        targets: [
+          { expr: `sum by (pod) (${sel(m("prometheus_tsdb_head_series"), PLATFORM_NS_MATCH)})`, legend: legend("pod") },
+        ],
       }),
     )
     .withPanel(
@@ -286,7 +279,7 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
         height: 8,
         targets: [
           {
-            expr: `max(deriv(${m("prometheus_tsdb_head_series")}[1d])) * ${DAY} / max(${m("prometheus_tsdb_head_series")})`,
+            expr: `max(deriv(${sel(m("prometheus_tsdb_head_series"), PLATFORM_NS_MATCH)}[1d])) * ${DAY} / max(${sel(m("prometheus_tsdb_head_series"), PLATFORM_NS_MATCH)})`,
             legend: "per day",
           },
         ],
@@ -304,7 +297,12 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
           "Samples each service target exposes per scrape: compare with capacity.activeSeriesPerReplica (which adds ~100 cAdvisor and kube-state-metrics series per pod).",
         unit: "short",
         width: 6,
-        targets: [{ expr: `${sel(m("scrape_samples_scraped"), 'job=~"$service"')}`, legend: "{{job}} {{instance}}" }],
+        targets: [
+          {
+            expr: `${sel(m("scrape_samples_scraped"), `namespace="${apps}"`, 'job=~"$service"')}`,
+            legend: "{{job}} {{instance}}",
+          },
+        ],
       }),
     );
   return generated(builder);

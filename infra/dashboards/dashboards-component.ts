@@ -1,15 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildCapacityDashboard, type CapacityDashboardOptions } from "./capacity";
-import { buildDashboards, type DashboardOptions } from "./dashboards";
+import { buildDashboards } from "./dashboards";
+import type { DashboardSettings } from "./settings";
 
 export interface DashboardsArgs {
-  environment: string;
+  /** What the dashboards take from the stack config (dashboardSettings): environment, namespaces, SLOs. */
+  settings: DashboardSettings;
   /** The platform namespace (where Grafana runs; its sidecar watches every namespace). */
   namespace: string;
   labels: Record<string, string>;
-  /** SLO period for the time-to-exhaustion panel; default 30d. */
-  sloPeriod?: DashboardOptions["sloPeriod"];
   /** The stack's capacity settings; without them the capacity dashboard is not created. */
   capacity?: CapacityDashboardOptions;
 }
@@ -31,8 +31,9 @@ export class Dashboards extends pulumi.ComponentResource {
 
   constructor(name: string, args: DashboardsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability-platform:dashboards:Dashboards", name, {}, opts);
-    const dashboards = buildDashboards(args.environment, { sloPeriod: args.sloPeriod });
-    if (args.capacity) dashboards.push(buildCapacityDashboard(args.environment, args.capacity));
+    const { environment } = args.settings;
+    const dashboards = buildDashboards(args.settings);
+    if (args.capacity) dashboards.push(buildCapacityDashboard(environment, args.capacity));
     this.uids = dashboards.map((d) => d.uid);
     this.configMaps = dashboards.map(
       (d) =>
@@ -43,7 +44,7 @@ export class Dashboards extends pulumi.ComponentResource {
               name: `dashboard-${d.uid}`,
               namespace: args.namespace,
               labels: { ...args.labels, ...DASHBOARD_SIDECAR_LABEL },
-              annotations: { [DASHBOARD_FOLDER_ANNOTATION]: dashboardFolder(args.environment) },
+              annotations: { [DASHBOARD_FOLDER_ANNOTATION]: dashboardFolder(environment) },
             },
             data: { [`${d.uid}.json`]: JSON.stringify(d.json) },
           },

@@ -7,6 +7,7 @@ import type { AlertReceivers } from "../alerting/alertmanager";
 import type { StackConfig } from "../config/schema";
 import { capacityDashboardOptions } from "../dashboards/capacity";
 import { Dashboards } from "../dashboards/dashboards-component";
+import { dashboardSettings } from "../dashboards/settings";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
 import { serviceLogging } from "../services/logging-env";
@@ -84,10 +85,9 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     new Dashboards(
       `${name}-dashboards`,
       {
-        environment: config.environment,
+        settings: dashboardSettings(config),
         namespace: ns.platform,
         labels: labelsFor("dashboards"),
-        sloPeriod: config.slo.period,
         capacity: capacityDashboardOptions(config),
       },
       afterNamespaces,

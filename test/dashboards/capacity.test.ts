@@ -7,10 +7,15 @@ import { CHARTS } from "../../infra/charts/pins";
 import { chartDefaultsDir } from "../../infra/charts/values-check";
 import { parseStackConfig } from "../../infra/config/schema";
 import { buildCapacityDashboard, CAPACITY_METRICS, capacityDashboardOptions } from "../../infra/dashboards/capacity";
-import { DASHBOARD_VARIABLES, dashboardPanels, type GeneratedDashboard } from "../../infra/dashboards/dashboards";
+import {
+  DASHBOARD_VARIABLES,
+  DATASOURCES,
+  dashboardPanels,
+  dashboardSettings,
+  type GeneratedDashboard,
+} from "../../infra/dashboards/dashboards";
 import { Dashboards } from "../../infra/dashboards/dashboards-component";
 import { promqlMetricNames, promqlProblems, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
-import { DATASOURCE_UIDS } from "../../infra/platform/naming";
 import { collectResources, stackConfigFile } from "../../infra/preflight/collect";
 
 const STACKS = ["dev", "staging", "prod"] as const;
@@ -44,7 +49,7 @@ describe("capacity dashboard", () => {
         expect.stringMatching(/\S/),
       ]);
       expect(p.targets.length).toBeGreaterThan(0);
-      for (const t of p.targets) expect(t.datasource.uid).toBe(DATASOURCE_UIDS.prometheus);
+      for (const t of p.targets) expect(t.datasource).toEqual(DATASOURCES.prometheus);
     }
     const ids = dashboardPanels(d.json).map((p) => (p as { id: number }).id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -81,7 +86,8 @@ describe("capacity dashboard", () => {
     const allowed = new Set<string>(CAPACITY_METRICS);
     const used = new Set<string>();
     const unknown: string[] = [];
-    const queries = STACKS.flatMap((s) => built[s].queries);
+    // the shared annotations (alerts, pod starts) are checked with the other dashboards
+    const queries = STACKS.flatMap((s) => built[s].queries).filter((q) => !q.panel.startsWith("annotation:"));
     for (const q of queries) {
       const names = promqlMetricNames(substituteGrafanaVariables(q.expr));
       for (const name of names) {
@@ -117,7 +123,9 @@ describe("capacity dashboard", () => {
     const days = panel(built.prod, "Days until full");
     expect(days.targets.map((t: { expr: string }) => t.expr)).toEqual(
       expect.arrayContaining([
-        expect.stringContaining("deriv((sum(increase(loki_ingester_chunk_stored_bytes_total[31d]))"),
+        expect.stringContaining(
+          'deriv((sum(increase(loki_ingester_chunk_stored_bytes_total{namespace="obs-prod-platform"}[31d]))',
+        ),
       ]),
     );
   });
@@ -159,7 +167,7 @@ describe("Dashboards component with capacity settings", () => {
     const config = configOf("staging");
     const { resources } = await collectResources("staging", {}, () => {
       new Dashboards("dashboards", {
-        environment: "staging",
+        settings: dashboardSettings(config),
         namespace: "obs-staging-platform",
         labels: {},
         capacity: capacityDashboardOptions(config),

@@ -1,10 +1,14 @@
 import { LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS } from "../../contract";
-import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
+import { AGGREGATE_RECORDS, CAPACITY_RECORDS, SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
+import { CAPACITY_METRICS } from "../../infra/dashboards/capacity";
 import {
   buildDashboards,
   DASHBOARD_KEYS,
   DASHBOARD_VARIABLES,
+  DATASOURCE_DEFAULTS,
+  DATASOURCES,
   dashboardPanels,
+  dashboardSettings,
   type GeneratedDashboard,
   PLATFORM_METRICS,
 } from "../../infra/dashboards/dashboards";
@@ -16,24 +20,28 @@ import {
   queryProblems,
   substituteGrafanaVariables,
 } from "../../infra/dashboards/query-check";
+import { ROUTE_VARIABLE_QUERY, SERVICE_VARIABLE_QUERY } from "../../infra/dashboards/shell";
 import { alloyPipeline } from "../../infra/logging/alloy-config";
-import { DATASOURCE_UIDS } from "../../infra/platform/naming";
+import { DATASOURCE_UIDS, namespaces } from "../../infra/platform/naming";
 import { collectResources } from "../../infra/preflight/collect";
 import { logqlParser, type SyntaxNode } from "../../infra/queries/lezer";
 import { alloyLokiLabels } from "../infra/alloy-text";
+import {
+  five as built,
+  configs,
+  STACKS as ENVIRONMENTS,
+  openingValues,
+  panelsOf,
+  selectorsOf,
+  settings,
+  variablesOf,
+  withCapacity,
+} from "./built";
 
-const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-const built = Object.fromEntries(ENVIRONMENTS.map((e) => [e, buildDashboards(e)])) as Record<
-  (typeof ENVIRONMENTS)[number],
-  GeneratedDashboard[]
->;
 const all = ENVIRONMENTS.flatMap((e) => built[e]);
-const prodQueries = built.prod.flatMap((d) => d.queries.map((q) => ({ ...q, dashboard: d.uid })));
+const prodQueries = withCapacity.prod.flatMap((d) => d.queries.map((q) => ({ ...q, dashboard: d.uid })));
 const promQueries = prodQueries.filter((q) => q.datasource === "prometheus");
 const lokiQueries = prodQueries.filter((q) => q.datasource === "loki");
-
-/** Non-row panels of a dashboard. */
-const panelsOf = (d: GeneratedDashboard) => dashboardPanels(d.json).filter((p) => p.type !== "row") as any[];
 
 describe("dashboard generation", () => {
   test("five dashboards build for every environment, with panels and queries", () => {
@@ -57,7 +65,11 @@ describe("dashboard generation", () => {
   });
 
   test("uids, titles and JSON are stable: building twice gives the same result", () => {
-    expect(buildDashboards("prod")).toEqual(built.prod);
+    expect(buildDashboards(dashboardSettings(configs.prod))).toEqual(built.prod);
+  });
+
+  test("provisioned dashboards are read-only in Grafana (edits would be lost at the next deploy)", () => {
+    for (const d of withCapacity.prod) expect(d.json.editable).toBe(false);
   });
 
   test("every dashboard is tagged with the project, its environment and its key, and titled with the environment", () => {
@@ -69,22 +81,47 @@ describe("dashboard generation", () => {
     }
   });
 
-  test("every dashboard has the hidden constant environment variable and the multi-value service variable", () => {
+  test("variables: datasources default to the provisioned ones; the environment's namespaces are hidden constants; service, route (chained) and status filter", () => {
     for (const env of ENVIRONMENTS) {
-      for (const d of built[env]) {
-        const vars = ((d.json.templating as any)?.list ?? []) as any[];
-        const environment = vars.find((v) => v.name === DASHBOARD_VARIABLES.environment);
-        expect(environment).toMatchObject({ type: "constant", query: env });
-        const service = vars.find((v) => v.name === DASHBOARD_VARIABLES.service);
-        expect(service).toMatchObject({
+      const ns = namespaces(configs[env]);
+      for (const d of withCapacity[env]) {
+        const vars = Object.fromEntries(variablesOf(d).map((v) => [v.name, v]));
+        for (const [kind, name] of [
+          ["prometheus", DASHBOARD_VARIABLES.prometheus],
+          ["loki", DASHBOARD_VARIABLES.loki],
+          ["jaeger", DASHBOARD_VARIABLES.jaeger],
+        ] as const) {
+          expect(vars[name]).toMatchObject({
+            type: "datasource",
+            query: kind,
+            current: { value: DATASOURCE_DEFAULTS[kind] },
+          });
+        }
+        expect(vars[DASHBOARD_VARIABLES.environment]).toMatchObject({ type: "constant", query: env });
+        expect(vars[DASHBOARD_VARIABLES.namespace]).toMatchObject({ type: "constant", query: ns.apps });
+        expect(vars[DASHBOARD_VARIABLES.platformNamespace]).toMatchObject({ type: "constant", query: ns.platform });
+        expect(vars[DASHBOARD_VARIABLES.service]).toMatchObject({
           type: "query",
           multi: true,
           includeAll: true,
-          query: `label_values(${AGGREGATE_RECORDS.requestRate}, service_name)`,
-          datasource: { uid: DATASOURCE_UIDS.prometheus },
+          query: SERVICE_VARIABLE_QUERY,
+          datasource: { uid: DATASOURCES.prometheus.uid },
         });
       }
+      for (const d of built[env].filter((d) => !d.uid.endsWith("platform-health"))) {
+        const vars = Object.fromEntries(variablesOf(d).map((v) => [v.name, v]));
+        expect(vars[DASHBOARD_VARIABLES.route]).toMatchObject({ type: "query", query: ROUTE_VARIABLE_QUERY });
+        expect(vars[DASHBOARD_VARIABLES.status]).toMatchObject({ type: "custom", allValue: ".+" });
+        expect(vars[DASHBOARD_VARIABLES.status].query).toContain("5xx : 5..");
+      }
     }
+    // the variables' own queries stay inside the environment, and the route list follows the chosen services
+    expect(SERVICE_VARIABLE_QUERY).toBe(
+      `label_values(${AGGREGATE_RECORDS.requestRate}{namespace="$namespace"}, service_name)`,
+    );
+    expect(ROUTE_VARIABLE_QUERY).toBe(
+      `label_values(${AGGREGATE_RECORDS.routeRequestRate}{namespace="$namespace",service_name=~"$service"}, http_route)`,
+    );
   });
 
   test("panel ids are unique within each dashboard (rows included)", () => {
@@ -105,26 +142,32 @@ describe("dashboard generation", () => {
     }
   });
 
-  test("every panel and every target points at a datasource uid from DATASOURCE_UIDS", () => {
+  test("every panel and target names its datasource through a datasource variable that opens on a provisioned uid", () => {
     const known = Object.values(DATASOURCE_UIDS) as string[];
-    for (const d of all) {
+    for (const d of withCapacity.prod) {
+      const open = openingValues(d);
+      const resolve = (uid: string) => open[uid.replace(/^\$\{(\w+)\}$/, "$1")];
       for (const p of panelsOf(d)) {
-        expect(known).toContain(p.datasource?.uid);
+        expect(p.datasource?.uid).toMatch(/^\$\{\w+\}$/);
+        expect(known).toContain(resolve(p.datasource.uid));
         expect(p.targets?.length).toBeGreaterThan(0);
         for (const t of p.targets) {
-          expect(known).toContain(t.datasource?.uid);
           expect(t.datasource.uid).toBe(p.datasource.uid);
+          expect(t.datasource.type).toBe(p.datasource.type);
         }
       }
     }
   });
 
-  test("queries list every target of the JSON, Prometheus and Loki alike", () => {
+  test("queries list every PromQL/LogQL target of the JSON and every annotation query", () => {
     for (const d of all) {
-      const targets = panelsOf(d).flatMap((p) => p.targets);
-      expect(d.queries).toHaveLength(targets.length);
+      const targets = panelsOf(d)
+        .flatMap((p) => p.targets)
+        .filter((t: any) => t.expr !== undefined);
+      const annotations = ((d.json.annotations as any)?.list ?? []).filter((a: any) => a.expr);
+      expect(d.queries).toHaveLength(targets.length + annotations.length);
     }
-    expect(lokiQueries.length).toBeGreaterThanOrEqual(2);
+    expect(lokiQueries.length).toBeGreaterThanOrEqual(4);
   });
 });
 
@@ -144,10 +187,65 @@ describe("query validation", () => {
   );
 
   test("raw rate queries use $__rate_interval, never a fixed range", () => {
-    const raw = promQueries.filter((q) => /\brate\(/.test(q.expr));
+    const raw = promQueries.filter((q) => /\brate\(/.test(q.expr) && !q.dashboard.endsWith("capacity"));
     expect(raw.length).toBeGreaterThan(0);
     for (const q of raw) expect(q.expr).not.toMatch(/\[\d+[smhdw]\]/);
     for (const q of raw) expect(q.expr).toContain("[$__rate_interval]");
+  });
+
+  test("every query, annotations included, stays inside the environment: each selector matches its namespace", () => {
+    for (const env of ENVIRONMENTS) {
+      const ns = namespaces(configs[env]);
+      const allowed = new Set([
+        "$namespace",
+        "$platform_namespace",
+        "$namespace|$platform_namespace",
+        ns.apps,
+        ns.platform,
+      ]);
+      const outside: string[] = [];
+      let selectors = 0;
+      for (const d of withCapacity[env]) {
+        for (const q of d.queries) {
+          // range placeholders only: the namespace variables must stay visible to the check
+          const expr = substituteGrafanaVariables(q.expr, {
+            namespace: "$namespace",
+            platform_namespace: "$platform_namespace",
+            service: ".+",
+            route: ".+",
+            status: ".+",
+            slo: ".+",
+          });
+          for (const sel of selectorsOf(
+            q,
+            expr
+              .replace(/"\$namespace"/g, '"NS_APPS"')
+              .replace(/\$platform_namespace/g, "NS_PLATFORM")
+              .replace(/\$namespace/g, "NS_APPS"),
+          )) {
+            selectors += 1;
+            const namespace = sel.matchers.find((m) => m.label === "namespace");
+            const value = namespace?.value
+              .replace(/NS_APPS/g, "$namespace")
+              .replace(/NS_PLATFORM/g, "$platform_namespace");
+            if (!namespace || !["=", "=~"].includes(namespace.op) || !allowed.has(value ?? ""))
+              outside.push(`${d.uid} / ${q.panel}: ${sel.text}`);
+          }
+        }
+      }
+      expect(selectors).toBeGreaterThan(100);
+      expect(outside).toEqual([]);
+    }
+    // the check can fail
+    expect(
+      selectorsOf({ datasource: "prometheus", expr: 'sum(up{job="x"}) / up{namespace="a"}' }).map((s) =>
+        s.matchers.map((m) => m.label),
+      ),
+    ).toEqual([["job"], ["namespace"]]);
+    expect(selectorsOf({ datasource: "loki", expr: '{service_name="a", namespace="b"} | json' })[0]?.matchers).toEqual([
+      { label: "service_name", op: "=", value: "a" },
+      { label: "namespace", op: "=", value: "b" },
+    ]);
   });
 
   test("the checks can fail: broken PromQL and LogQL are reported", () => {
@@ -187,6 +285,7 @@ describe("query validation", () => {
 
   test("every metric in a PromQL query is a recording rule, a contract metric, or an allow-listed platform metric", () => {
     const records = new Set<string>([
+      ...Object.values(CAPACITY_RECORDS),
       AGGREGATE_RECORDS.requestRate,
       AGGREGATE_RECORDS.errorRatio,
       AGGREGATE_RECORDS.routeRequestRate,
@@ -201,23 +300,23 @@ describe("query validation", () => {
     const contract = new Set<string>(
       Object.values(METRICS).flatMap((name) => [name, `${name}_bucket`, `${name}_count`, `${name}_sum`]),
     );
-    const platform = new Set<string>(PLATFORM_METRICS);
+    const platform = new Set<string>([...PLATFORM_METRICS, ...CAPACITY_METRICS]);
     const used = new Set<string>();
     const unknown: string[] = [];
     for (const q of promQueries) {
       const names = promqlMetricNames(substituteGrafanaVariables(q.expr));
-      expect(names.length).toBeGreaterThan(0);
+      if (!q.expr.startsWith("vector(")) expect(names.length).toBeGreaterThan(0);
       for (const name of names) {
         used.add(name);
         if (!records.has(name) && !contract.has(name) && !platform.has(name)) unknown.push(`${q.panel}: ${name}`);
       }
     }
     expect(unknown).toEqual([]);
-    // and the allow-list holds nothing the dashboards do not use
-    expect(PLATFORM_METRICS.filter((name) => !used.has(name))).toEqual([]);
+    // and the allow-lists hold nothing the dashboards do not use
+    expect([...PLATFORM_METRICS, ...CAPACITY_METRICS].filter((name) => !used.has(name))).toEqual([]);
   });
 
-  test("the overview reads only recording rules and runtime metrics; exemplar panels read the raw buckets", () => {
+  test("the overview's panels read only recording rules and runtime metrics, except the range top lists (raw counters over $__range); exemplar panels read the raw buckets", () => {
     const latency = built.prod.find((d) => d.uid === "prod-latency");
     const exemplarTargets = panelsOf(latency as GeneratedDashboard)
       .flatMap((p) => p.targets)
@@ -235,21 +334,19 @@ describe("query validation", () => {
       ...runtime,
     ]);
     for (const p of ["p50", "p90", "p99"] as const) cheap.add(AGGREGATE_RECORDS.latencyQuantile(p));
-    const names = overview.queries.flatMap((q) => promqlMetricNames(substituteGrafanaVariables(q.expr)));
+    const topLists = overview.queries.filter(
+      (q) => q.panel.endsWith("over the range") || q.panel.includes("over the range ("),
+    );
+    expect(topLists).toHaveLength(2);
+    for (const q of topLists)
+      expect(q.expr).toMatch(
+        /^topk\(10, sum by \(service_name, http_route\) \(increase\(http_server_request_duration_seconds_count\{.*\}\[\$__range\]\)\)\)$/,
+      );
+    const names = overview.queries
+      .filter((q) => !q.panel.startsWith("annotation:") && !topLists.includes(q))
+      .flatMap((q) => promqlMetricNames(substituteGrafanaVariables(q.expr)));
     expect(names.filter((n) => !cheap.has(n))).toEqual([]);
     for (const name of runtime) expect(names).toContain(name);
-  });
-
-  test("the SLO dashboard shows burn rates for every SLI window and documents the time-to-exhaustion formula", () => {
-    const sloDashboard = built.prod.find((d) => d.uid === "prod-slo") as GeneratedDashboard;
-    const burn = sloDashboard.queries.filter((q) => q.panel === "Burn rate per window");
-    expect(burn.map((q) => q.expr.match(/ratio_rate(\w+)\{/)?.[1])).toEqual([...SLI_WINDOWS]);
-    const exhaustion = panelsOf(sloDashboard).find((p) => p.title === "Time to budget exhaustion");
-    expect(exhaustion.description).toMatch(/× 720 h \//);
-    expect(buildDashboards("prod", { sloPeriod: "28d" }).find((d) => d.uid === "prod-slo")?.queries).toEqual(
-      expect.arrayContaining([expect.objectContaining({ expr: expect.stringContaining("* 672 /") })]),
-    );
-    expect(sloDashboard.queries.some((q) => q.expr.startsWith('ALERTS{alertstate="firing"'))).toBe(true);
   });
 });
 
@@ -284,24 +381,21 @@ describe("log cost panels", () => {
     const p = panel("Log bytes/s per service, before and after sampling");
     expect(p?.fieldConfig.defaults.unit).toBe("Bps");
     const [before, after] = p.targets.map((t: { expr: string }) => t.expr) as [string, string];
-    expect(after).toBe(
-      `sum by (${LABELS.service}) (rate(${METRICS.logBytes}{${LABELS.service}=~"$service"}[$__rate_interval]))`,
-    );
+    const svc = `namespace="$namespace",${LABELS.service}=~"$service"`;
+    expect(after).toBe(`sum by (${LABELS.service}) (rate(${METRICS.logBytes}{${svc}}[$__rate_interval]))`);
     expect(before.startsWith(`${after} + (`)).toBe(true);
     const access = `${LABELS.logKind}="${LOG_KINDS.access}"`;
     expect(before).toContain(
-      `${METRICS.logLines}{${LABELS.service}=~"$service",${access},${LABELS.logDecision}="${LOG_DECISIONS.sampledOut}"}`,
+      `${METRICS.logLines}{${svc},${access},${LABELS.logDecision}="${LOG_DECISIONS.sampledOut}"}`,
     );
-    expect(before).toContain(`${METRICS.logBytes}{${LABELS.service}=~"$service",${access}}`);
-    expect(before).toContain(
-      `${METRICS.logLines}{${LABELS.service}=~"$service",${access},${LABELS.logDecision}="${LOG_DECISIONS.written}"}`,
-    );
+    expect(before).toContain(`${METRICS.logBytes}{${svc},${access}}`);
+    expect(before).toContain(`${METRICS.logLines}{${svc},${access},${LABELS.logDecision}="${LOG_DECISIONS.written}"}`);
     for (const expr of [before, after]) expect(promqlProblems(substituteGrafanaVariables(expr))).toEqual([]);
   });
 
   test("requests from access logs: unsampled lines count 1, sampled lines count adjusted_count, services with either kind kept", () => {
     const p = panel("Requests per service from access logs, scaled back");
-    expect(p?.datasource.uid).toBe(DATASOURCE_UIDS.loki);
+    expect(p?.datasource).toEqual(DATASOURCES.loki);
     const expr = p.targets[0].expr as string;
     expect(logqlProblems(substituteGrafanaVariables(expr))).toEqual([]);
     const adjusted = LOG_FIELDS.adjustedCount;
@@ -328,7 +422,7 @@ describe("Dashboards component", () => {
   test("creates one labelled, folder-annotated ConfigMap per dashboard with its JSON under <uid>.json", async () => {
     const labels = { "app.kubernetes.io/part-of": "observability-platform", environment: "staging" };
     const { resources } = await collectResources("staging", {}, () => {
-      new Dashboards("dashboards", { environment: "staging", namespace: "obs-staging-platform", labels });
+      new Dashboards("dashboards", { settings: settings.staging, namespace: "obs-staging-platform", labels });
       return {};
     });
     expect(resources.filter((r) => r.type === "observability-platform:dashboards:Dashboards")).toHaveLength(1);

@@ -8,7 +8,7 @@ import { alertmanagerConfig, type DEFAULT_TIMINGS, RECEIVERS } from "../../infra
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { parseStackConfig } from "../../infra/config/schema";
-import { buildDashboards } from "../../infra/dashboards/dashboards";
+import { buildDashboards, dashboardSettings } from "../../infra/dashboards/dashboards";
 import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
@@ -208,7 +208,7 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
       // dashboards returns data (platform-health reads Prometheus/Loki/collector metrics absent here; Loki queries need Loki).
       const empty: string[] = [];
       let checked = 0;
-      for (const d of buildDashboards("e2e").filter((d) => !d.uid.endsWith("platform-health"))) {
+      for (const d of buildDashboards(dashboardSettings(config)).filter((d) => !d.uid.endsWith("platform-health"))) {
         for (const q of d.queries.filter((q) => q.datasource === "prometheus")) {
           const expr = substituteGrafanaVariables(q.expr, { service: ".+", slo: ".+", environment: "e2e" });
           checked += 1;

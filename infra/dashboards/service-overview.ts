@@ -1,0 +1,174 @@
+import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { LABELS } from "../../contract";
+import { AGGREGATE_RECORDS } from "../alerting/names";
+import { serviceLinks } from "./links";
+import { barGaugePanel, row, statPanel, timeseriesPanel } from "./panels";
+import { API_MATCH, legend, RATE, REQUESTS, ROUTE_MATCH, record, svc } from "./queries";
+import { type DashboardSettings, errorBudget, errorRatioSteps, latencySteps, NEUTRAL } from "./settings";
+import { shell } from "./shell";
+
+export function serviceOverview(settings: DashboardSettings): dashboard.DashboardBuilder {
+  const rate = record(AGGREGATE_RECORDS.requestRate);
+  const errorRatio = record(AGGREGATE_RECORDS.errorRatio);
+  const links = serviceLinks(settings.environment);
+  const budget = errorBudget(settings.slo.availability);
+  return shell(
+    settings,
+    "service-overview",
+    "Service overview",
+    "RED metrics (rate, errors, duration) per service from the aggregate recording rules, busiest and failing routes, and runtime saturation. Click a series for its latency or errors dashboard, its logs or its traces.",
+  )
+    .withRow(row("Traffic, errors, duration"))
+    .withPanel(
+      statPanel({
+        title: "Requests per second",
+        description: `Total API request rate of the selected services (${AGGREGATE_RECORDS.requestRate}).`,
+        unit: "reqps",
+        targets: [{ expr: `sum(${rate})`, legend: "requests/s" }],
+        steps: NEUTRAL,
+        width: 8,
+      }),
+    )
+    .withPanel(
+      statPanel({
+        title: "Error ratio",
+        description: `Share of API requests answered with a 5xx, weighted by each service's request rate. Yellow above the error budget (${budget * 100}% for the ${settings.slo.availability * 100}% objective), red where a burn-rate page fires if it lasts.`,
+        unit: "percentunit",
+        targets: [
+          {
+            expr: `sum(${errorRatio} * on(namespace, ${LABELS.service}) ${rate}) / sum(${rate})`,
+            legend: "5xx share",
+          },
+        ],
+        steps: errorRatioSteps(settings),
+        width: 8,
+      }),
+    )
+    .withPanel(
+      statPanel({
+        title: "Slowest p99 latency",
+        description: `Highest p99 request duration among the selected services (5m window). Yellow past the latency SLO's threshold (${settings.slo.latencyThresholdSeconds}s), red where ServiceHighLatencyP99 fires (${settings.highLatencyAlertSeconds}s).`,
+        unit: "s",
+        targets: [{ expr: `max(${record(AGGREGATE_RECORDS.latencyQuantile("p99"))})`, legend: "p99" }],
+        steps: latencySteps(settings),
+        width: 8,
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "Request rate by service",
+        description: `API requests per second (recording rule ${AGGREGATE_RECORDS.requestRate}).`,
+        unit: "reqps",
+        width: 8,
+        targets: [{ expr: rate, legend: legend(LABELS.service) }],
+        links,
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "Error ratio by service",
+        description: `Share of API requests answered with a 5xx (recording rule ${AGGREGATE_RECORDS.errorRatio}); the dashed lines are the error budget and the paging level.`,
+        unit: "percentunit",
+        min: 0,
+        width: 8,
+        targets: [{ expr: errorRatio, legend: legend(LABELS.service) }],
+        steps: errorRatioSteps(settings),
+        links: serviceLinks(settings.environment, { errors: true }),
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "p99 latency by service",
+        description: `p99 request duration (recording rule, 5m window); dashed: the latency SLO threshold and the ServiceHighLatencyP99 level.`,
+        unit: "s",
+        width: 8,
+        targets: [{ expr: record(AGGREGATE_RECORDS.latencyQuantile("p99")), legend: `${legend(LABELS.service)} p99` }],
+        steps: latencySteps(settings),
+        links,
+      }),
+    )
+    .withPanel(
+      barGaugePanel({
+        title: "Busiest routes over the range",
+        description: `The 10 routes with the most API requests over the selected time range (raw ${REQUESTS}), so the list still tells what happened once an incident is over.`,
+        unit: "short",
+        width: 12,
+        steps: NEUTRAL,
+        targets: [
+          {
+            expr: `topk(10, sum by (${LABELS.service}, ${LABELS.route}) (increase(${svc(REQUESTS, API_MATCH, ROUTE_MATCH)}[$__range])))`,
+            legend: `${legend(LABELS.service)} ${legend(LABELS.route)}`,
+            instant: true,
+          },
+        ],
+        links: serviceLinks(settings.environment, { route: true }),
+      }),
+    )
+    .withPanel(
+      barGaugePanel({
+        title: "Most failing routes over the range (5xx)",
+        description: `The 10 routes with the most 5xx answers over the selected time range (raw ${REQUESTS}).`,
+        unit: "short",
+        width: 12,
+        steps: [
+          { value: null, color: "green" },
+          { value: 1, color: "red" },
+        ],
+        targets: [
+          {
+            expr: `topk(10, sum by (${LABELS.service}, ${LABELS.route}) (increase(${svc(REQUESTS, API_MATCH, ROUTE_MATCH, `${LABELS.status}=~"5.."`)}[$__range])))`,
+            legend: `${legend(LABELS.service)} ${legend(LABELS.route)}`,
+            instant: true,
+          },
+        ],
+        links: serviceLinks(settings.environment, { route: true, errors: true }),
+      }),
+    )
+    .withRow(row("Saturation"))
+    .withPanel(
+      timeseriesPanel({
+        title: "Event-loop lag p99",
+        description:
+          "99th percentile event-loop delay per pod (prom-client). Rising lag means the process is CPU-bound or blocked, and every request waits.",
+        unit: "s",
+        width: 8,
+        targets: [
+          {
+            expr: `max by (${LABELS.service}, instance) (${svc("nodejs_eventloop_lag_p99_seconds")})`,
+            legend: `${legend(LABELS.service)} ${legend("instance")}`,
+          },
+        ],
+        links,
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "CPU usage",
+        description: "CPU time per second per pod (1 = one full core).",
+        unit: "percentunit",
+        width: 8,
+        targets: [
+          {
+            expr: `sum by (${LABELS.service}, instance) (rate(${svc("process_cpu_seconds_total")}[${RATE}]))`,
+            legend: `${legend(LABELS.service)} ${legend("instance")}`,
+          },
+        ],
+        links,
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "Resident memory",
+        description: "Resident set size per pod.",
+        unit: "bytes",
+        width: 8,
+        targets: [
+          {
+            expr: `sum by (${LABELS.service}, instance) (${svc("process_resident_memory_bytes")})`,
+            legend: `${legend(LABELS.service)} ${legend("instance")}`,
+          },
+        ],
+        links,
+      }),
+    );
+}
