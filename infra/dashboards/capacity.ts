@@ -3,6 +3,7 @@ import { headroomAlertThreshold } from "../alerting/capacity-rules";
 import { AGGREGATE_RECORDS, CAPACITY_RECORDS } from "../alerting/names";
 import { FILL_HORIZON_SECONDS, predictedBytes, type StoreUsage, storeUsage } from "../capacity/stores";
 import type { StackConfig } from "../config/schema";
+import { serviceLinks } from "./links";
 import { CAPACITY_DASHBOARD_KEY, type GeneratedDashboard, generated } from "./model";
 import { row, statPanel, timeseriesPanel } from "./panels";
 import { legend, PLATFORM_NS_MATCH, RATE, record, sel } from "./queries";
@@ -84,6 +85,7 @@ export function buildCapacityDashboard(environment: string, options: CapacityDas
           { expr: record(AGGREGATE_RECORDS.requestRate), legend: `${legend(LABELS.service)} rate` },
           { expr: record(CAPACITY_RECORDS.capacity), legend: `${legend(LABELS.service)} capacity` },
         ],
+        links: serviceLinks(environment),
       }),
     )
     .withPanel(

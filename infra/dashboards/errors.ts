@@ -3,7 +3,7 @@ import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as loki from "@grafana/grafana-foundation-sdk/loki";
 import { LABELS, LOG_FIELDS, METRICS } from "../../contract";
 import { AGGREGATE_RECORDS } from "../alerting/names";
-import { serviceLinks, toTraces } from "./links";
+import { grafanaVar, serviceLinks, toTraces } from "./links";
 import { DATASOURCES, DASHBOARD_VARIABLES as V } from "./model";
 import {
   hideColumns,
@@ -147,6 +147,7 @@ export function errors(settings: DashboardSettings): dashboard.DashboardBuilder 
             legend: `${legend(LABELS.service)} ${legend(LABELS.faultSetting)}`,
           },
         ],
+        links: errorLinks,
       }),
     )
     .withRow(row("Failure logs"))
@@ -194,7 +195,7 @@ export function errors(settings: DashboardSettings): dashboard.DashboardBuilder 
         width: 12,
         targets: [],
         queries: { datasource: DATASOURCES.jaeger, targets: [failedTraces] },
-        links: [toTraces(`Failed traces of $${V.service} in Jaeger`, true, `$${V.service}`)],
+        links: [toTraces(`Failed traces of ${grafanaVar(V.service)} in Jaeger`, true, grafanaVar(V.service))],
       })
         .repeat(V.service)
         .repeatDirection("h")

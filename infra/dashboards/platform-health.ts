@@ -2,6 +2,7 @@ import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import { LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS } from "../../contract";
 import { PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { serviceLinks } from "./links";
 import { accessLogRequests } from "./log-cost";
 import { hideColumns, row, statPanel, type Target, tablePanel, timeseriesPanel } from "./panels";
 import { LOG_STREAM, legend, NS_MATCH, platform, RATE, SERVICE_MATCH, sel } from "./queries";
@@ -350,6 +351,7 @@ export function platformHealth(settings: DashboardSettings): dashboard.Dashboard
           { expr: bytesBefore, legend: `before ${legend(LABELS.service)}` },
           { expr: bytesAfter, legend: `after ${legend(LABELS.service)}` },
         ],
+        links: serviceLinks(settings.environment),
       }),
     )
     .withPanel(
@@ -359,6 +361,7 @@ export function platformHealth(settings: DashboardSettings): dashboard.Dashboard
         unit: "reqps",
         targets: [],
         lokiQueries: [{ expr: accessLogRequests(LOG_STREAM), legend: legend(LOG_FIELDS.service) }],
+        links: serviceLinks(settings.environment),
       }),
     );
 }

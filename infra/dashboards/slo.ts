@@ -3,7 +3,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import { LABELS } from "../../contract";
 import { SLO_LABEL, SLO_RECORDS, type SliWindow, type SloKind } from "../alerting/names";
 import { ALERT_NAMES, ALERT_SERVICE_LABEL, RUNBOOK_BASE_URL } from "../alerting/rules";
-import { CELL_VALUE, toDashboard } from "./links";
+import { CELL_VALUE, serviceLinks, toDashboard } from "./links";
 import { DASHBOARD_VARIABLES as V } from "./model";
 import { hideColumns, MERGE_TABLES, renameColumns, row, statPanel, tablePanel, timeseriesPanel } from "./panels";
 import { legend, NS_MATCH, SERVICE_MATCH, sel } from "./queries";
@@ -57,6 +57,7 @@ function burnPairPanel(settings: DashboardSettings, a: BurnAlertView): timeserie
     ],
     steps: burnSteps(a.factor),
     colours: [{ pattern: "^firing.*", color: "red" }],
+    links: serviceLinks(settings.environment, { errors: true }),
   });
 }
 type timeseries = ReturnType<typeof timeseriesPanel>;
@@ -155,6 +156,7 @@ export function slo(settings: DashboardSettings): dashboard.DashboardBuilder {
         unit: "percentunit",
         targets: [{ expr: s(SLO_RECORDS.budgetRemaining), legend: ID }],
         steps: BUDGET_STEPS,
+        links: serviceLinks(settings.environment, { errors: true }),
       }),
     )
     .withPanel(
@@ -167,6 +169,7 @@ export function slo(settings: DashboardSettings): dashboard.DashboardBuilder {
           { expr: `1 - ${s(SLO_RECORDS.errorRatio(period))}`, legend: `SLI ${ID}` },
           { expr: s(SLO_RECORDS.objective), legend: `objective ${ID}` },
         ],
+        links: serviceLinks(settings.environment),
       }),
     )
     .withRow(row("Multi-window burn-rate alerts"))
