@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildCapacityDashboard, type CapacityDashboardOptions } from "./capacity";
 import { buildDashboards } from "./dashboards";
+import { DASHBOARD_SIDECAR_LABEL } from "./model";
 import type { DashboardSettings } from "./settings";
 
 export interface DashboardsArgs {
@@ -14,8 +15,7 @@ export interface DashboardsArgs {
   capacity?: CapacityDashboardOptions;
 }
 
-/** Label the Grafana dashboard sidecar selects on (charts-values/kube-prometheus-stack.yaml). */
-export const DASHBOARD_SIDECAR_LABEL = { grafana_dashboard: "1" } as const;
+export { DASHBOARD_SIDECAR_LABEL };
 /** Annotation naming the Grafana folder (sidecar `folderAnnotation`, with `foldersFromFilesStructure`). */
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
 

@@ -30,6 +30,9 @@ export function dashboardUid(environment: string, key: AnyDashboardKey): string 
   return `${environment}-${key}`;
 }
 
+/** Label the Grafana dashboard sidecar selects on (charts-values/kube-prometheus-stack.yaml). */
+export const DASHBOARD_SIDECAR_LABEL = { grafana_dashboard: "1" } as const;
+
 /** Tag on every generated dashboard (besides the environment and the dashboard key). */
 export const DASHBOARD_TAG = "observability-platform";
 

@@ -21,7 +21,7 @@ export const COMPONENT_JOBS = {
   loki: `(.+/)?${RELEASES.loki}`,
   alloy: RELEASES.alloy,
   collector: RELEASES.collector,
-  jaeger: `.*${RELEASES.jaeger}.*`,
+  jaeger: RELEASES.jaeger,
 } as const;
 type Component = keyof typeof COMPONENT_JOBS;
 

@@ -42,7 +42,7 @@ function burnPairPanel(settings: DashboardSettings, a: BurnAlertView): timeserie
   );
   return timeseriesPanel({
     title: `${a.severity === "page" ? "Page" : "Ticket"}: ${a.longWindow} and ${a.shortWindow} burn against ${a.factor}×`,
-    description: `${alert} fires when the burn rate over ${a.longWindow} AND over ${a.shortWindow} both exceed ${a.factor} (${a.factor}× the rate that spends the ${settings.slo.period} budget exactly; dashed). The red line at ${a.factor} is the alert firing.`,
+    description: `${alert} fires when the burn rate over ${a.longWindow} AND over ${a.shortWindow} both exceed ${a.factor} (${a.factor}× the rate that spends the ${settings.slo.period} budget exactly; dashed). The red state line is at ${a.factor} while the alert fires, at 0 otherwise.`,
     unit: "suffix:×",
     width: 12,
     height: 8,
@@ -51,12 +51,13 @@ function burnPairPanel(settings: DashboardSettings, a: BurnAlertView): timeserie
       { expr: burn(a.longWindow as SliWindow), legend: `${ID} ${a.longWindow}` },
       { expr: burn(a.shortWindow as SliWindow), legend: `${ID} ${a.shortWindow}` },
       {
-        expr: `${a.factor} * max by (${ALERT_SERVICE_LABEL}, ${SLO_LABEL}) (${firing})`,
-        legend: `firing ${legend(ALERT_SERVICE_LABEL, SLO_LABEL)}`,
+        // at the factor while the alert fires, at 0 otherwise (ALERTS has no series when nothing fires)
+        expr: `${a.factor} * max by (${LABELS.service}, ${SLO_LABEL}) (${firing}) or 0 * max by (${LABELS.service}, ${SLO_LABEL}) (${s(SLO_RECORDS.errorRatio(a.longWindow as SliWindow))})`,
+        legend: `state ${ID}`,
       },
     ],
     steps: burnSteps(a.factor),
-    colours: [{ pattern: "^firing.*", color: "red" }],
+    colours: [{ pattern: "^state.*", color: "red" }],
     links: serviceLinks(settings.environment, { errors: true }),
   });
 }

@@ -210,7 +210,9 @@ describe("thresholds come from the stack's SLO config", () => {
         const exprs = p.targets.map((t: any) => t.expr as string);
         expect(exprs[0]).toContain(`ratio_rate${a.longWindow}{`);
         expect(exprs[1]).toContain(`ratio_rate${a.shortWindow}{`);
-        expect(exprs[2]).toMatch(new RegExp(`^${factor} \\* max by .*ALERTS\\{.*long_window="${a.longWindow}"`));
+        expect(exprs[2]).toMatch(
+          new RegExp(`^${factor} \\* max by .*ALERTS\\{.*long_window="${a.longWindow}".* or 0 \\* max by`),
+        );
       }
     },
   );

@@ -1,3 +1,5 @@
+import { DASHBOARD_SIDECAR_LABEL } from "../../infra/dashboards/model";
+import { dashboardsHaveTargets } from "../../infra/preflight/checks/dashboard-targets";
 import { jobMatchers, rulesHaveTargets } from "../../infra/preflight/checks/rule-targets";
 import { deployment, obj } from "./support";
 
@@ -108,5 +110,47 @@ describe("rule-targets check", () => {
     const findings = rulesHaveTargets([...scrapedOrder, rules]);
     expect(findings).toHaveLength(1);
     expect(findings[0]?.object).toBe("PrometheusRule p/service-health (kps)");
+  });
+});
+
+describe("dashboard-targets check", () => {
+  const dashboard = (exprs: string[]) =>
+    obj({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "dashboard-x", namespace: NS, labels: DASHBOARD_SIDECAR_LABEL },
+      data: {
+        "x.json": JSON.stringify({
+          panels: [
+            {
+              title: "Up",
+              type: "stat",
+              targets: exprs.map((expr) => ({ expr, datasource: { type: "prometheus", uid: "${datasource}" } })),
+            },
+          ],
+        }),
+      },
+    });
+
+  test("a panel on a scraped job passes, after Grafana variables are substituted", () => {
+    expect(dashboardsHaveTargets([...scrapedOrder, dashboard(['up{job="order"}', 'up{job=~"$service"}'])])).toEqual([]);
+  });
+
+  test("a panel on a job nobody scrapes is reported with the jobs that are", () => {
+    const findings = dashboardsHaveTargets([...scrapedOrder, dashboard(['sum(up{job=~"alloy"})'])]);
+    expect(findings).toEqual([
+      {
+        check: "dashboard-targets",
+        object: expect.stringContaining("ConfigMap p/dashboard-x"),
+        message: 'panel "Up": job=~"alloy" matches no job any monitor produces (order)',
+      },
+    ]);
+  });
+
+  test("a matcher naming a component a partial render lacks is not judged; ConfigMaps without the sidecar label are ignored", () => {
+    expect(dashboardsHaveTargets([...scrapedOrder, dashboard(['up{job="kps-grafana"}'])], ["grafana"])).toEqual([]);
+    const plain = dashboard(['up{job="nobody"}']);
+    plain.object.metadata.labels = {};
+    expect(dashboardsHaveTargets([...scrapedOrder, plain])).toEqual([]);
   });
 });

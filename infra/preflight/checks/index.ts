@@ -2,6 +2,7 @@ import type { StackConfig } from "../../config/schema";
 import { namespaces } from "../../platform/naming";
 import type { RenderedObject } from "../../render/render";
 import { storeClaimsExist } from "./capacity";
+import { dashboardsHaveTargets } from "./dashboard-targets";
 import { networkPoliciesSelectPods } from "./network-policies";
 import type { Finding } from "./objects";
 import { referencedObjectsExist } from "./references";
@@ -40,5 +41,6 @@ export function runChecks(objects: RenderedObject[], ctx: CheckContext): Finding
     ...rulesHaveTargets(
       ctx.partial ? objects.filter((r) => r.object.kind !== "PrometheusRule" || r.origin === "program") : objects,
     ),
+    ...dashboardsHaveTargets(objects, allowMissing),
   ];
 }

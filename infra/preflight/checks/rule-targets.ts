@@ -46,13 +46,13 @@ export function jobMatchers(expr: string): JobMatcher[] {
   return out;
 }
 
-type MatchResult = { matches: true } | { matches: false; reason?: string };
+export type MatchResult = { matches: true } | { matches: false; reason?: string };
 
 /**
  * Whether a matcher selects some produced job. A matcher that also matches the empty string selects series
  * without a job label too (aggregated recording rules), so it needs no target.
  */
-function matcherHasTarget(m: JobMatcher, jobs: Set<string>): MatchResult {
+export function matcherHasTarget(m: JobMatcher, jobs: Set<string>): MatchResult {
   if (m.op === "=") return m.value === "" || jobs.has(m.value) ? { matches: true } : { matches: false };
   const regex = anchoredRegex(m.value);
   if (!regex)
