@@ -2,7 +2,7 @@ import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { LABELS, LOG_FIELDS } from "../../contract";
 import { type AnyDashboardKey, DATASOURCES, dashboardUid, DASHBOARD_VARIABLES as V } from "./model";
-import { FAILURE_FILTER, NS_MATCH } from "./queries";
+import { failureFilter, NS_MATCH } from "./queries";
 
 /** A data link on a field: Grafana interpolates `${…}` (the clicked series' labels, time range, variables). */
 export interface DataLink {
@@ -99,7 +99,7 @@ export function serviceLinks(environment: string, options: { errors?: boolean; r
     toDashboard(environment, "latency", `Latency of ${what}`, vars),
     toDashboard(environment, "errors", `Errors of ${what}`, vars),
     options.errors
-      ? toLogs(`Failure logs of ${fieldLabel(LABELS.service)}`, FAILURE_FILTER)
+      ? toLogs(`Failure logs of ${what}`, failureFilter(options.route ? fieldLabel(LABELS.route) : undefined))
       : toLogs(`Logs of ${fieldLabel(LABELS.service)}`),
     toTraces(
       `${options.errors ? "Failed traces" : "Traces"} of ${fieldLabel(LABELS.service)} in Jaeger`,

@@ -43,8 +43,12 @@ export const LOG_STREAM = `{${NS_MATCH}, ${LOG_FIELDS.service}=~"$${V.service}"}
  * Lines that tell of a failure: error and warning lines, and the access lines of 5xx answers (written at
  * info, and always written whatever the access-log sampling). Only the fields read become labels. The
  * status is matched as a string: a numeric filter on lines without one would set __error__, not drop them.
+ * The route filter follows the dashboard's route variable.
  */
-export const FAILURE_FILTER = ` | json ${[LOG_FIELDS.level, LOG_FIELDS.status, LOG_FIELDS.message, LOG_FIELDS.route]
-  .map((f) => `${f}="${f}"`)
-  .join(", ")} | __error__="" | ${LOG_FIELDS.level}=~"error|warn" or ${LOG_FIELDS.status}=~"5.."`;
-export const FAILURE_LINES = `${LOG_STREAM}${FAILURE_FILTER}`;
+export const failureFilter = (route = `$${V.route}`) =>
+  ` | json ${[LOG_FIELDS.level, LOG_FIELDS.status, LOG_FIELDS.message, LOG_FIELDS.route]
+    .map((f) => `${f}="${f}"`)
+    .join(
+      ", ",
+    )} | __error__="" | ${LOG_FIELDS.level}=~"error|warn" or ${LOG_FIELDS.status}=~"5.." | ${LOG_FIELDS.route}=~"${route}"`;
+export const FAILURE_LINES = `${LOG_STREAM}${failureFilter()}`;

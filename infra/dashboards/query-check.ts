@@ -21,7 +21,7 @@ export const SAMPLE_VARIABLE_VALUES: Readonly<Record<string, string>> = {
   __to: "1700021600000",
   __all: ".+",
   service: "order|product|user",
-  route: ".+",
+  route: ".*",
   status: "5..|4..",
   environment: "dev",
   namespace: "obs-dev-apps",

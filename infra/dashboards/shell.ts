@@ -33,21 +33,18 @@ export const SERVICE_VARIABLE_QUERY = `label_values(${sel(AGGREGATE_RECORDS.requ
 /** Routes of the selected services (chained on the service variable). */
 export const ROUTE_VARIABLE_QUERY = `label_values(${sel(AGGREGATE_RECORDS.routeRequestRate, NS_MATCH, SERVICE_MATCH)}, ${LABELS.route})`;
 
-function queryVariable(name: string, label: string, query: string) {
-  return (
-    new dashboard.QueryVariableBuilder(name)
-      .label(label)
-      .datasource(DATASOURCES.prometheus)
-      .query(query)
-      .definition(query)
-      .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-      .sort(dashboard.VariableSort.AlphabeticalAsc)
-      .multi(true)
-      .includeAll(true)
-      // `.+` instead of a long alternation: valid in PromQL and in a LogQL stream selector
-      .allValue(".+")
-      .current(ALL)
-  );
+function queryVariable(name: string, label: string, query: string, allValue: string) {
+  return new dashboard.QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCES.prometheus)
+    .query(query)
+    .definition(query)
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue(allValue)
+    .current(ALL);
 }
 
 /** Status classes; the value is the regex the queries match. */
@@ -152,9 +149,11 @@ export function shell(
         .includeVars(true)
         .keepTime(true),
     )
-    .withVariable(queryVariable(V.service, "Service", SERVICE_VARIABLE_QUERY));
+    // `.+` instead of a long alternation: valid in PromQL and in a LogQL stream selector
+    .withVariable(queryVariable(V.service, "Service", SERVICE_VARIABLE_QUERY, ".+"));
   if (scope === "apps") {
-    builder.withVariable(queryVariable(V.route, "Route", ROUTE_VARIABLE_QUERY)).withVariable(statusVariable());
+    // `.*`: log lines without a route (warnings, errors) stay in the log panels when every route is chosen
+    builder.withVariable(queryVariable(V.route, "Route", ROUTE_VARIABLE_QUERY, ".*")).withVariable(statusVariable());
   }
   return builder;
 }

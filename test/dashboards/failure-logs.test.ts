@@ -1,9 +1,14 @@
+import { SpanStatusCode } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
+import { startTelemetry, type Telemetry } from "../../apps/lib/telemetry";
 import { ACCESS_LOG_MESSAGE, LOG_FIELDS } from "../../contract";
 import { logqlProblems, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
+import { grafanaDatasources, TRACE_ID_IN_LOG_LINE } from "../../infra/monitoring/datasources";
+import { DATASOURCE_UIDS, namespaces } from "../../infra/platform/naming";
 import { countByLabels, type LogEntry, selectLogLines } from "../../infra/queries/logql-eval";
 import { call } from "../support/http";
 import { type InProcess, startInProcess } from "../support/services";
-import { byUid, openingValues, panel, settings } from "./built";
+import { byUid, configs, openingValues, panel, settings } from "./built";
 
 /**
  * The Errors dashboard's Loki queries fed the lines a real product service writes while a fault makes
@@ -16,8 +21,25 @@ const open = openingValues(errors);
 const lokiQueries = errors.queries.filter((q) => q.datasource === "loki");
 const resolved = (expr: string) => substituteGrafanaVariables(expr, open);
 
+/** What Grafana's data links carry from the clicked series into the next dashboard. */
+function follow(fromUid: string, panelTitle: string, linkTitle: RegExp, clicked: Record<string, string>) {
+  const from = byUid("prod", fromUid.replace(/^prod-/, ""));
+  const link = (panel(from, panelTitle).fieldConfig.defaults.links as { title: string; url: string }[]).find((l) =>
+    linkTitle.test(l.title),
+  );
+  if (!link) throw new Error(`no link ${linkTitle} on ${fromUid} / ${panelTitle}`);
+  const url = link.url.replace(/\$\{__field\.labels\.(\w+)\}/g, (_m, label: string) => clicked[label] ?? "");
+  const [path, query] = url.split("?") as [string, string];
+  const vars = Object.fromEntries(
+    [...new URLSearchParams(query)].filter(([k]) => k.startsWith("var-")).map(([k, v]) => [k.slice(4), v]),
+  );
+  return { uid: path.split("/")[2] as string, vars };
+}
+
 describe("Errors dashboard log queries on a real service's lines", () => {
   let product: InProcess;
+  let telemetry: Telemetry;
+  const exporter = new InMemorySpanExporter();
   let entries: LogEntry[];
   const access = (status: (s: number) => boolean) =>
     entries.filter((e) => {
@@ -26,6 +48,7 @@ describe("Errors dashboard log queries on a real service's lines", () => {
     });
 
   beforeAll(async () => {
+    telemetry = startTelemetry("product", {}, { spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     product = await startInProcess("product", { ADMIN_TOKEN: TOKEN });
     const auth = { authorization: `Bearer ${TOKEN}` };
     for (let i = 0; i < 3; i++) await call(`${product.url}/products`);
@@ -42,7 +65,10 @@ describe("Errors dashboard log queries on a real service's lines", () => {
       line: JSON.stringify(line),
     }));
   });
-  afterAll(() => product.close());
+  afterAll(async () => {
+    await product.close();
+    await telemetry?.shutdown(1_000);
+  });
 
   test("the service wrote 5xx access lines at info, and 2xx/4xx ones", () => {
     const fivexx = access((s) => s >= 500);
@@ -97,5 +123,35 @@ describe("Errors dashboard log queries on a real service's lines", () => {
       labels: { service_name: "product", message: ACCESS_LOG_MESSAGE, http_route: "/products/:id", status_code: "500" },
       count: 4,
     });
+  });
+
+  test("by clicks alone: overview error ratio → Errors of the service → Errors of its failing route → its 5xx lines → the failing trace", () => {
+    // 1. the overview's error-ratio series of product
+    const errorsOfService = follow("prod-service-overview", "Error ratio by service", /^Errors of /, {
+      service_name: "product",
+    });
+    expect(errorsOfService).toEqual({ uid: "prod-errors", vars: { service: "product" } });
+    // 2. on the Errors dashboard, the failing route's series
+    const errorsOfRoute = follow("prod-errors", "Responses by route and status", /^Errors of /, {
+      service_name: "product",
+      http_route: "/products/:id",
+    });
+    expect(errorsOfRoute).toEqual({ uid: "prod-errors", vars: { service: "product", route: "/products/:id" } });
+    // 3. the Failure logs panel with those variables: the route's 5xx access lines
+    const logsQuery = substituteGrafanaVariables(panel(errors, "Failure logs").targets[0].expr, {
+      ...open,
+      ...errorsOfRoute.vars,
+    });
+    const lines = selectLogLines(logsQuery, entries).map((e) => e.line);
+    expect(lines).toEqual(access((s) => s >= 500).map((e) => e.line));
+    // 4. the Loki datasource's derived field takes each line's trace id to the Jaeger datasource
+    const loki = grafanaDatasources(namespaces(configs.prod)).find((d) => d.uid === DATASOURCE_UIDS.loki) as any;
+    const derived = loki.jsonData.derivedFields[0];
+    expect(derived).toMatchObject({ matcherRegex: TRACE_ID_IN_LOG_LINE, datasourceUid: open.traces });
+    const failed = exporter.getFinishedSpans().filter((span) => span.status.code === SpanStatusCode.ERROR);
+    for (const line of lines) {
+      const traceId = new RegExp(derived.matcherRegex).exec(line)?.[1];
+      expect(failed.map((span) => span.spanContext().traceId)).toContain(traceId);
+    }
   });
 });
