@@ -1,9 +1,11 @@
+import type { StackConfig } from "../config/schema";
+import { buildCapacityDashboard, capacityDashboardOptions } from "./capacity";
 import { errors } from "./errors";
 import { latency } from "./latency";
 import { type GeneratedDashboard, generated } from "./model";
 import { platformHealth } from "./platform-health";
 import { serviceOverview } from "./service-overview";
-import type { DashboardSettings } from "./settings";
+import { type DashboardSettings, dashboardSettings } from "./settings";
 import { slo } from "./slo";
 
 export * from "./model";
@@ -61,4 +63,12 @@ export const PLATFORM_METRICS = [
 /** The five dashboards of one environment, as Grafana JSON models with their queries. */
 export function buildDashboards(settings: DashboardSettings): GeneratedDashboard[] {
   return [serviceOverview, latency, errors, slo, platformHealth].map((build) => generated(build(settings)));
+}
+
+/** Every dashboard a stack deploys (the five and capacity), as the Pulumi program builds them from its config. */
+export function stackDashboards(config: StackConfig): GeneratedDashboard[] {
+  return [
+    ...buildDashboards(dashboardSettings(config)),
+    buildCapacityDashboard(config.environment, capacityDashboardOptions(config)),
+  ];
 }

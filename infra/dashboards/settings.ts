@@ -114,10 +114,10 @@ export const BUDGET_STEPS: Steps = [
   { value: 0.5, color: "green" },
 ];
 
-/** A burn rate against the factor its alert fires at. */
+/** A burn rate against the factor its alert fires at; yellow from 1 (faster than the budget) when below it. */
 export const burnSteps = (factor: number): Steps => [
   { value: null, color: "green" },
-  { value: 1, color: "yellow" },
+  ...(factor > 1 ? [{ value: 1, color: "yellow" }] : []),
   { value: factor, color: "red" },
 ];
 

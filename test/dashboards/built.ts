@@ -1,11 +1,11 @@
 import { loadStackConfig } from "../../infra/config/stack-file";
-import { buildCapacityDashboard, capacityDashboardOptions } from "../../infra/dashboards/capacity";
 import {
   buildDashboards,
   type DashboardQuery,
   dashboardPanels,
   dashboardSettings,
   type GeneratedDashboard,
+  stackDashboards,
 } from "../../infra/dashboards/dashboards";
 import type { DashboardSettings } from "../../infra/dashboards/settings";
 import { logqlParser, promqlParser, type SyntaxNode } from "../../infra/queries/lezer";
@@ -26,9 +26,10 @@ export const five = Object.fromEntries(STACKS.map((s) => [s, buildDashboards(set
   Stack,
   GeneratedDashboard[]
 >;
-export const withCapacity = Object.fromEntries(
-  STACKS.map((s) => [s, [...five[s], buildCapacityDashboard(s, capacityDashboardOptions(configs[s]))]]),
-) as Record<Stack, GeneratedDashboard[]>;
+export const withCapacity = Object.fromEntries(STACKS.map((s) => [s, stackDashboards(configs[s])])) as Record<
+  Stack,
+  GeneratedDashboard[]
+>;
 
 /** Non-row panels of a dashboard (nested ones included). */
 export const panelsOf = (d: GeneratedDashboard) => dashboardPanels(d.json).filter((p) => p.type !== "row") as any[];

@@ -205,7 +205,8 @@ describe("thresholds come from the stack's SLO config", () => {
         const p = panelsOf(d).find((x) =>
           x.title.startsWith(`${a.severity === "page" ? "Page" : "Ticket"}: ${a.longWindow} and ${a.shortWindow}`),
         );
-        expect(stepValues(p)).toEqual([1, factor]);
+        // yellow from 1 (faster than the budget) only where the alert's factor is above it
+        expect(stepValues(p)).toEqual(factor > 1 ? [1, factor] : [factor]);
         expect(p.fieldConfig.defaults.custom.thresholdsStyle.mode).toBe("dashed");
         const exprs = p.targets.map((t: any) => t.expr as string);
         expect(exprs[0]).toContain(`ratio_rate${a.longWindow}{`);
@@ -222,6 +223,8 @@ describe("thresholds come from the stack's SLO config", () => {
     const d = generated(slo(dashboardSettings(config)));
     expect((d.json.time as any).from).toBe("now-28d");
     expect(panelsOf(d).some((p) => p.title === "Page: 1h and 5m burn against 13.44×")).toBe(true);
+    // 10 % of a 28-day budget in 3 days is a burn below 1: the steps stay ordered
+    expect(stepValues(panelsOf(d).find((p) => p.title.startsWith("Ticket: 3d")))).toEqual([0.933]);
     expect(d.queries.some((q) => q.expr.includes("* 672 /"))).toBe(true);
     expect(byUid("prod", "slo").queries.some((q) => q.expr.includes("* 720 /"))).toBe(true);
   });
@@ -232,6 +235,18 @@ describe("thresholds come from the stack's SLO config", () => {
       Math.round(bytes * 0.8),
       Math.round(bytes * 0.9),
     ]);
+  });
+
+  test("threshold steps ascend in every panel, for every stack and a 28-day period", () => {
+    const period28 = generated(
+      slo(dashboardSettings({ ...configs.dev, slo: { ...configs.dev.slo, period: "28d" as const } })),
+    );
+    const panels = [...STACKS.flatMap((s) => withCapacity[s].flatMap(panelsOf)), ...panelsOf(period28)];
+    const unordered = panels.filter((p) => {
+      const values = (p.fieldConfig?.defaults?.thresholds?.steps ?? []).slice(1).map((x: { value: number }) => x.value);
+      return values.some((v: number, i: number) => i > 0 && v <= values[i - 1]);
+    });
+    expect(unordered.map((p) => p.title)).toEqual([]);
   });
 
   test("no stat, gauge or bar gauge relies on Grafana's default thresholds (red at 80)", () => {
