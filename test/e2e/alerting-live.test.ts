@@ -8,10 +8,11 @@ import { alertmanagerConfig, type DEFAULT_TIMINGS, RECEIVERS } from "../../infra
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { parseStackConfig } from "../../infra/config/schema";
-import { buildDashboards, dashboardSettings } from "../../infra/dashboards/dashboards";
-import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
+import { stackDashboards } from "../../infra/dashboards/dashboards";
+import { promqlMetricNames, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
+import { openingValues } from "../dashboards/built";
 import { waitFor } from "../support/http";
 import { type ServiceProcess, startAll, stopAll } from "../support/services";
 import { toolAvailable } from "../support/tools";
@@ -62,6 +63,21 @@ function orderLoad(urls: { order: string; product: string; user: string }, rate:
       await Promise.all(workers);
     },
   };
+}
+
+/** Metrics of components the harness does not run (Loki, Alloy, the collector, Jaeger, Grafana, Kubernetes). */
+const ABSENT_HERE = /^(loki_|otelcol_|grafana_|kube_|container_|kubelet_)/;
+
+/** Size gauges newer than Debian's Prometheus 2.42 (the pinned chart runs Prometheus 3). */
+const NEWER_PROMETHEUS = ["prometheus_tsdb_wal_storage_size_bytes", "prometheus_tsdb_head_chunks_storage_size_bytes"];
+
+/** Why a query may return nothing in a minutes-long run on loopback, or undefined when it must return data. */
+function emptyAllowed(expr: string): string | undefined {
+  const names = promqlMetricNames(expr);
+  if (names.some((n) => NEWER_PROMETHEUS.includes(n))) return "reads a metric newer than this Prometheus";
+  if (names.length > 0 && names.every((n) => ABSENT_HERE.test(n))) return "reads only components not running here";
+  if (/\[\d+h:\d+m\]/.test(expr)) return "a subquery over hours of history";
+  return undefined;
 }
 
 const isOrderAvailability = (a: { labels: Record<string, string> }, alertname: string) =>
@@ -204,19 +220,28 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
         ),
       ).toEqual([]);
 
-      // While the fault is on, every panel has something to show: each PromQL query of the service
-      // dashboards returns data (platform-health reads Prometheus/Loki/collector metrics absent here; Loki queries need Loki).
+      // While the fault is on, every PromQL query of every dashboard (annotations included) returns data,
+      // except those that read only components this harness does not run, or need hours of history.
       const empty: string[] = [];
+      const allowed: string[] = [];
       let checked = 0;
-      for (const d of buildDashboards(dashboardSettings(config)).filter((d) => !d.uid.endsWith("platform-health"))) {
+      const dashboards = stackDashboards(config);
+      for (const d of dashboards) {
+        const values = { ...openingValues(d), service: ".+", route: ".*", status: ".+", slo: ".+", __range: "15m" };
         for (const q of d.queries.filter((q) => q.datasource === "prometheus")) {
-          const expr = substituteGrafanaVariables(q.expr, { service: ".+", slo: ".+", environment: "e2e" });
+          const expr = substituteGrafanaVariables(q.expr, values);
           checked += 1;
-          if ((await stack.query(expr)).length === 0) empty.push(`${d.uid} / ${q.panel}: ${q.expr}`);
+          if ((await stack.query(expr)).length > 0) continue;
+          const why = emptyAllowed(expr);
+          (why ? allowed : empty).push(`${d.uid} / ${q.panel}${why ? ` (${why})` : ""}: ${q.expr}`);
         }
       }
-      expect(checked).toBeGreaterThan(30);
+      expect(checked).toBeGreaterThan(100);
       expect(empty).toEqual([]);
+      // the version excuse holds only while this Prometheus really lacks those metrics
+      for (const name of NEWER_PROMETHEUS) expect(await stack.query(`count({__name__="${name}"})`)).toEqual([]);
+      // what could not be checked here, for the record (and so a broken query cannot hide behind the rule)
+      expect(allowed.length).toBeLessThan(checked / 4);
 
       // Clear the fault; more healthy traffic dilutes the short window faster.
       const cleared = await fetch(`${services.product.url}/admin/faults`, {
