@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { strictFlags } from "./flags";
 import { SCENARIO_NAMES, type ScenarioName } from "./schedule";
 
 export interface BenchOptions {
@@ -90,31 +90,25 @@ function numberFlag(
 
 /** The flags, on top of the defaults (or the smoke settings with --smoke); throws UsageError. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        rate: { type: "string" },
-        slice: { type: "string" },
-        cycles: { type: "string" },
-        scenarios: { type: "string" },
-        connections: { type: "string" },
-        "sat-slice": { type: "string" },
-        "sat-cycles": { type: "string" },
-        scrape: { type: "string" },
-        profile: { type: "string" },
-        smoke: { type: "boolean" },
-        "no-docs": { type: "boolean" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = strictFlags(
+    argv,
+    {
+      rate: { type: "string" },
+      slice: { type: "string" },
+      cycles: { type: "string" },
+      scenarios: { type: "string" },
+      connections: { type: "string" },
+      "sat-slice": { type: "string" },
+      "sat-cycles": { type: "string" },
+      scrape: { type: "string" },
+      profile: { type: "string" },
+      smoke: { type: "boolean" },
+      "no-docs": { type: "boolean" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    (message) => new UsageError(message),
+  );
   if (values.help) throw new UsageError("");
   const base: BenchOptions = values.smoke ? { ...DEFAULTS, ...SMOKE } : { ...DEFAULTS };
   const sat = { ...base.saturation };

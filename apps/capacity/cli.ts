@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { repoRoot } from "../../infra/charts/values-files";
 import { ENVIRONMENTS } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
+import { strictFlags } from "../bench/flags";
 import { describeMachine } from "../bench/machine";
 import { renderPng } from "../bench/plots";
 import { renderText } from "../bench/table";
@@ -26,22 +26,16 @@ export interface CapacityOptions {
 
 /** The flags; throws CapacityInputError naming the bad one. `help` when asked for the usage. */
 export function parseOptions(argv: readonly string[], root = repoRoot()): CapacityOptions | "help" {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        from: { type: "string" },
-        docs: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new CapacityInputError((err as Error).message, true);
-  }
+  const { values } = strictFlags(
+    argv,
+    {
+      from: { type: "string" },
+      docs: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    (message) => new CapacityInputError(message, true),
+  );
   if (values.help) return "help";
   for (const flag of ["from", "docs", "out"] as const) {
     if (typeof values[flag] === "string" && (values[flag] as string).trim() === "") {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { repoRoot } from "../../infra/charts/values-files";
 import { ENVIRONMENTS, type Environment } from "../../infra/config/schema";
+import { strictFlags } from "../bench/flags";
 import { formatManifest, MANIFEST_FILE, type Manifest, ManifestError, parseManifest, staleDashboards } from "./check";
 import { DashboardModelError } from "./model";
 import { environmentDashboards, manifestOf, type RenderedDashboard, renderDashboards, svgToPng } from "./render";
@@ -27,31 +27,25 @@ export interface RenderOptions {
 }
 
 export function parseOptions(argv: readonly string[], root = repoRoot()): RenderOptions | "help" {
-  let values: { environment?: string; out?: string; check?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        environment: { type: "string" },
-        out: { type: "string" },
-        check: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new RenderInputError(`${(err as Error).message}; flags: --environment, --out, --check, --help`);
-  }
+  const { values } = strictFlags(
+    argv,
+    {
+      environment: { type: "string" },
+      out: { type: "string" },
+      check: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    (message) => new RenderInputError(`${message}; flags: --environment, --out, --check, --help`),
+  );
   if (values.help) return "help";
-  const environment = values.environment ?? "prod";
+  const { environment = "prod", out } = values as { environment?: string; out?: string };
   if (!(ENVIRONMENTS as readonly string[]).includes(environment)) {
     throw new RenderInputError(`--environment must be one of ${ENVIRONMENTS.join(", ")} (got "${environment}")`);
   }
-  if (values.out !== undefined && values.out.trim() === "") throw new RenderInputError("--out needs a directory");
+  if (out !== undefined && out.trim() === "") throw new RenderInputError("--out needs a directory");
   return {
     environment: environment as Environment,
-    outDir: path.resolve(values.out ?? path.join(root, DEFAULT_OUT)),
+    outDir: path.resolve(out ?? path.join(root, DEFAULT_OUT)),
     check: values.check === true,
   };
 }

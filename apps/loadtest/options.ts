@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { ENVIRONMENTS, type Environment } from "../../infra/config/schema";
+import { strictFlags } from "../bench/flags";
 import { MAX_RATE, PlanError, planStages, SCENARIO_NAMES, type ScenarioName, type StagePlan } from "./scenarios";
 
 export class UsageError extends Error {}
@@ -68,30 +68,24 @@ export function serviceUrl(flag: string, raw: string): string {
 
 /** The positional scenario and the flags; throws UsageError naming the flag and what it accepts. */
 export function parseOptions(argv: readonly string[]): LoadTestOptions {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        target: { type: "string" },
-        product: { type: "string" },
-        user: { type: "string" },
-        duration: { type: "string" },
-        rate: { type: "string" },
-        step: { type: "string" },
-        "max-rate": { type: "string" },
-        stack: { type: "string" },
-        seed: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = strictFlags(
+    argv,
+    {
+      target: { type: "string" },
+      product: { type: "string" },
+      user: { type: "string" },
+      duration: { type: "string" },
+      rate: { type: "string" },
+      step: { type: "string" },
+      "max-rate": { type: "string" },
+      stack: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    (message) => new UsageError(message),
+    true,
+  );
   if (values.help) throw new UsageError("");
   const [scenario, ...extra] = positionals;
   if (scenario === undefined) throw new UsageError(`name a scenario: ${SCENARIO_NAMES.join(", ")}`);
