@@ -135,8 +135,8 @@ describe("drill-downs", () => {
 
   test("the link resolver can fail: an unknown uid, datasource or variable is reported", () => {
     const open = openingValues(byUid("prod", "latency"));
-    expect(resolve("/d/prod-nope/?${__url_time_range}", open)).toMatchObject({ uid: "prod-nope", unknown: [] });
-    expect(resolve("/d/x/?var-a=${nope}", open).unknown).toEqual(["nope"]);
+    expect(resolve(`/d/prod-nope/?\${__url_time_range}`, open)).toMatchObject({ uid: "prod-nope", unknown: [] });
+    expect(resolve(`/d/x/?var-a=\${nope}`, open).unknown).toEqual(["nope"]);
     const pane = encodeURIComponent(JSON.stringify({ a: { datasource: "elsewhere", queries: [], range: {} } }));
     expect(resolve(`/explore?panes=${pane}`, open)).toMatchObject({
       kind: "explore",

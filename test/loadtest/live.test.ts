@@ -8,8 +8,6 @@ import { runTool } from "../support/run-tool";
 import { type ServiceProcess, startAll, stopAll } from "../support/services";
 import { resultProblems } from "./result-shape";
 
-const ROOT = path.resolve(__dirname, "../..");
-
 const runLoadTest = (args: string[], timeoutMs: number) => runTool("loadtest", args, timeoutMs);
 
 function readResults(dir: string, scenario: string): LoadTestResult {

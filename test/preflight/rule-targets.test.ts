@@ -125,7 +125,7 @@ describe("dashboard-targets check", () => {
             {
               title: "Up",
               type: "stat",
-              targets: exprs.map((expr) => ({ expr, datasource: { type: "prometheus", uid: "${datasource}" } })),
+              targets: exprs.map((expr) => ({ expr, datasource: { type: "prometheus", uid: `\${datasource}` } })),
             },
           ],
         }),
