@@ -19,6 +19,11 @@ export const CHARTS = {
     version: "0.170.0",
     repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
   },
+  blackboxExporter: {
+    chart: "prometheus-blackbox-exporter",
+    version: "11.17.2",
+    repo: "https://prometheus-community.github.io/helm-charts",
+  },
 } as const satisfies Record<string, ChartPin>;
 
 /** kube-prometheus-stack's Grafana sub-chart, whose defaults apply under its `grafana:` key. */

@@ -69,6 +69,9 @@ export const FREE_FORM: Record<string, string[]> = {
   ],
   // A Kubernetes ResourceRequirements object copied verbatim; the defaults show only requests.
   alloy: ["configReloader.resources"],
+  // The exporter's own module config (written to its ConfigMap as is); fullnameOverride is read by the
+  // fullname helper but absent from the defaults; securityContext is a SecurityContext copied with toYaml.
+  "prometheus-blackbox-exporter": ["config.modules", "fullnameOverride", "securityContext"],
 };
 
 /** CHART_DEFAULTS_DIR if set, else `<repo root>/../shared/charts` if it exists (CI and dev have it there). */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { describeIssues, dottedPath, LOG_LEVELS } from "../../apps/lib/config";
 import { HTTP_DURATION_BUCKETS, SERVICE_NAMES } from "../../contract";
 import { durationSeconds } from "../preflight/checks/rendered-config/units";
+import { blackboxConfig, probeTimingProblems } from "../probes/modules";
 
 /** Stack config errors name the key path under `platform` and what is allowed. */
 export class StackConfigError extends Error {
@@ -167,6 +168,48 @@ const capacity = z.strictObject({
   bytesPerSpan: decimal(0, 10_000_000, { exclusiveMin: true }).default(CAPACITY_DEFAULTS.bytesPerSpan),
 });
 
+/** A Prometheus duration (`30s`, `2m`, `1h30m`: units ms s m h d w y, no fractions) between two bounds. */
+const prometheusDuration = (minSeconds: number, maxSeconds: number, bounds: string) => {
+  const error = `must be a Prometheus duration from ${bounds} such as "2m" or "1m30s" (units s, m, h)`;
+  return z.string({ error }).refine(
+    (text) => {
+      const seconds = durationSeconds(text, "prometheus");
+      return seconds !== undefined && seconds >= minSeconds && seconds <= maxSeconds;
+    },
+    { error },
+  );
+};
+
+/**
+ * Defaults of the `probes` block: synthetic checks by the blackbox exporter (infra/probes/), their alerts
+ * (infra/alerting/probe-rules.ts). The modules' 3 s timeouts sit below the shortest interval.
+ */
+export const PROBES_DEFAULTS = {
+  interval: "30s",
+  failingFor: "3m",
+  latencyThresholdSeconds: 1,
+  slowFor: "10m",
+} as const;
+
+const probes = z
+  .strictObject({
+    /** How often every probe runs; also its scrape timeout, which each module's timeout must stay below. */
+    interval: prometheusDuration(10, 300, "10s to 5m").default(PROBES_DEFAULTS.interval),
+    /** ServiceProbeFailing pages once a probe has failed without a break for this long. */
+    failingFor: prometheusDuration(60, 3_600, "1m to 1h").default(PROBES_DEFAULTS.failingFor),
+    /** ServiceProbeSlow: the end-to-end probes' average duration over 5 minutes above this (seconds)… */
+    latencyThresholdSeconds: decimal(0, 60, { exclusiveMin: true }).default(PROBES_DEFAULTS.latencyThresholdSeconds),
+    /** …for this long. */
+    slowFor: prometheusDuration(60, 6 * 3_600, "1m to 6h").default(PROBES_DEFAULTS.slowFor),
+  })
+  // against the module timeouts of the chart values (one definition for cluster and local runs)
+  .superRefine((p, ctx) => {
+    if (durationSeconds(p.interval, "prometheus") === undefined) return; // reported on the field itself
+    for (const { field, message } of probeTimingProblems(p, blackboxConfig())) {
+      ctx.addIssue({ code: "custom", path: [field], message });
+    }
+  });
+
 export const stackConfigSchema = z
   .strictObject({
     environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
@@ -258,6 +301,8 @@ export const stackConfigSchema = z
       }),
     /** Expected traffic, planned headroom and measured volumes: capacity rules, alerts and storage sizing. */
     capacity: capacity.default(CAPACITY_DEFAULTS),
+    /** Synthetic health checks of the services (blackbox exporter) and their alerts. */
+    probes: probes.default(PROBES_DEFAULTS),
     /** Deploy the services with an admin token, enabling runtime fault injection (chaos, alert tests). */
     faultInjection: z.boolean().default(false),
     grafana: z

@@ -11,7 +11,11 @@ export const RELEASES = {
   alloy: "alloy",
   collector: "otel-collector",
   jaeger: "jaeger",
+  blackboxExporter: "blackbox-exporter",
 } as const;
+
+/** The port of the demo services' Kubernetes Services (they target the container port by name). */
+export const SERVICE_PORT = 80;
 
 export const PLATFORM_SERVICES = {
   prometheus: { name: `${RELEASES.monitoring}-prometheus`, port: 9090 },
@@ -35,6 +39,8 @@ export const PLATFORM_SERVICES = {
     /** The chart's name for the metrics port on its Service. */
     metricsPortName: "internal-metrics",
   },
+  /** The prober every Probe object names (`spec.prober.url`); the chart's Service port. */
+  blackboxExporter: { name: RELEASES.blackboxExporter, port: 9115 },
 } as const;
 
 /** Pod labels the charts put on the pods other objects select (NetworkPolicies). */
@@ -42,6 +48,10 @@ export const POD_LABELS = {
   prometheus: { "app.kubernetes.io/name": "prometheus" },
   collector: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": RELEASES.collector },
   jaeger: { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": RELEASES.jaeger },
+  blackboxExporter: {
+    "app.kubernetes.io/name": "prometheus-blackbox-exporter",
+    "app.kubernetes.io/instance": RELEASES.blackboxExporter,
+  },
 } as const;
 
 /** Grafana datasource uids; dashboards and correlations refer to these. */
@@ -57,8 +67,13 @@ export function namespaces(config: Pick<StackConfig, "namespacePrefix" | "enviro
   return { platform: `${base}-platform`, apps: `${base}-apps` };
 }
 
+/** `host:port` of a Service inside the cluster (what Prometheus wants as an address, e.g. a Probe's prober). */
+export function clusterAddress(service: string, namespace: string, port: number): string {
+  return `${service}.${namespace}.svc.cluster.local:${port}`;
+}
+
 export function clusterUrl(service: string, namespace: string, port: number): string {
-  return `http://${service}.${namespace}.svc.cluster.local:${port}`;
+  return `http://${clusterAddress(service, namespace, port)}`;
 }
 
 /** The image of a demo service: `<registry>/<service>-service:<tag>`. */

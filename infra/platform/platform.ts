@@ -10,6 +10,7 @@ import { Dashboards } from "../dashboards/dashboards-component";
 import { dashboardSettings } from "../dashboards/settings";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
+import { SyntheticProbes } from "../probes/probes-component";
 import { serviceLogging } from "../services/logging-env";
 import { Microservice } from "../services/microservice";
 import { Tracing } from "../tracing/tracing";
@@ -26,7 +27,7 @@ function callersOf(service: ServiceName): ServiceName[] {
   return SERVICE_NAMES.filter((caller) => SERVICE_DEPENDENCIES[caller].includes(service));
 }
 
-/** The whole platform for one environment: namespaces, metrics, logs, traces and the demo services. */
+/** The whole platform for one environment: namespaces, metrics, logs, traces, synthetic probes and the demo services. */
 export class ObservabilityPlatform extends pulumi.ComponentResource {
   readonly urls: Record<string, string>;
   readonly portForward: Record<string, string>;
@@ -35,6 +36,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
   readonly monitoring: Monitoring;
   readonly logging: Logging;
   readonly tracing: Tracing;
+  readonly probes: SyntheticProbes;
   readonly services: Record<ServiceName, Microservice>;
 
   constructor(name: string, args: ObservabilityPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -103,6 +105,13 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
     );
 
+    // The Probe custom resources need the operator's CRDs (kube-prometheus-stack).
+    this.probes = new SyntheticProbes(
+      `${name}-probes`,
+      { config, namespaces: ns, labels: labelsFor("probes") },
+      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
+    );
+
     let adminTokenSecret: k8s.core.v1.Secret | undefined;
     if (config.faultInjection) {
       const token = new random.RandomPassword(
@@ -138,6 +147,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
             otlpEndpoint: this.tracing.otlpHttpEndpoint,
             callers: callersOf(service),
             prometheusPodLabels: POD_LABELS.prometheus,
+            proberPodLabels: POD_LABELS.blackboxExporter,
             collectorPodLabels: POD_LABELS.collector,
             scrapeInterval: config.metrics.scrapeInterval,
             logging: serviceLogging(config),
@@ -163,6 +173,8 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       prometheus: forward(s.prometheus.name, 9090, s.prometheus.port),
       alertmanager: forward(s.alertmanager.name, 9093, s.alertmanager.port),
       jaeger: forward(s.jaeger.name, 16686, s.jaeger.queryPort),
+      // its web page lists the latest probes with their debug logs
+      blackboxExporter: forward(s.blackboxExporter.name, s.blackboxExporter.port, s.blackboxExporter.port),
       order: `kubectl -n ${ns.apps} port-forward svc/order 8080:80`,
     };
     this.grafanaAdminPassword = this.monitoring.grafanaAdminPassword;

@@ -11,11 +11,11 @@ import {
 import type { StackConfig } from "../config/schema";
 import { OPEN_RULE_REASON_ANNOTATION } from "../platform/labels";
 import type { Namespaces } from "../platform/naming";
-import { PLATFORM_SERVICES } from "../platform/naming";
+import { clusterUrl, PLATFORM_SERVICES, SERVICE_PORT } from "../platform/naming";
 import { loggingEnv, type ServiceLogging } from "./logging-env";
 
-/** The Service port the demo services are reached on inside the cluster. */
-export const SERVICE_PORT = 80;
+/** The Service port the demo services are reached on inside the cluster (defined in naming.ts). */
+export { SERVICE_PORT };
 
 export interface MicroserviceArgs {
   service: ServiceName;
@@ -29,8 +29,9 @@ export interface MicroserviceArgs {
   otlpEndpoint: string;
   /** The services that call this one (ingress allowed from their pods); empty = any client. */
   callers: ServiceName[];
-  /** Pod labels of Prometheus and the collector, for the NetworkPolicy. */
+  /** Pod labels of Prometheus, the blackbox exporter (synthetic probes) and the collector, for the NetworkPolicy. */
   prometheusPodLabels: Record<string, string>;
+  proberPodLabels: Record<string, string>;
   collectorPodLabels: Record<string, string>;
   scrapeInterval: string;
   logging: ServiceLogging;
@@ -57,11 +58,11 @@ export class Microservice extends pulumi.ComponentResource {
     const labels = { ...args.labels, ...selector };
     const namespace = ns.apps;
     const metadata = { name: service, namespace, labels };
-    this.url = `http://${service}.${namespace}.svc.cluster.local:${SERVICE_PORT}`;
+    this.url = clusterUrl(service, namespace, SERVICE_PORT);
 
     const dependencyEnv = SERVICE_DEPENDENCIES[service].map((dep) => ({
       name: dependencyUrlEnv(dep),
-      value: `http://${dep}.${namespace}.svc.cluster.local:${SERVICE_PORT}`,
+      value: clusterUrl(dep, namespace, SERVICE_PORT),
     }));
     const resources = {
       requests: { cpu: settings.resources.cpuRequest, memory: settings.resources.memoryRequest },
@@ -238,6 +239,8 @@ export class Microservice extends pulumi.ComponentResource {
                   ports: httpPort,
                 },
             { from: [inNamespace(ns.platform, args.prometheusPodLabels)], ports: httpPort },
+            // the blackbox exporter probes /readyz and the end-to-end reads through the Service
+            { from: [inNamespace(ns.platform, args.proberPodLabels)], ports: httpPort },
           ],
           egress: [
             ...SERVICE_DEPENDENCIES[service].map((dep) => ({

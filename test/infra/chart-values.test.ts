@@ -24,6 +24,7 @@ const RELEASE_OF = {
   alloy: "alloy",
   jaeger: "jaeger",
   otelCollector: "otel-collector",
+  blackboxExporter: "blackbox-exporter",
 } as const;
 
 describeWithDefaults("final chart values against each pinned chart's published defaults and schema", () => {

@@ -46,7 +46,7 @@ describe.each(STACKS)("stack %s under the mock runtime", (stack) => {
 
   test("every chart gets the common labels through its own label values", () => {
     const charts = result.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart");
-    expect(charts).toHaveLength(5);
+    expect(charts).toHaveLength(6);
     for (const c of charts) {
       const v = c.inputs.values;
       const labels = v.commonLabels ?? v.additionalLabels ?? v.controller?.podLabels;

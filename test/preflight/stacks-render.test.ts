@@ -23,13 +23,20 @@ async function preflightIsolated(stack: string, out: string): Promise<PreflightR
 }
 
 describe.each(["dev", "staging", "prod"])("%s: preflight with every chart rendered by real Helm", (stack) => {
-  withSources("renders all five charts, writes them, and every check and policy passes", async () => {
+  withSources("renders all six charts, writes them, and every check and policy passes", async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), `preflight-${stack}-`));
     try {
       const report = await preflightIsolated(stack, out);
       expect(report.renderSkipped).toBeUndefined();
       expect(report.errors).toEqual([]);
-      expect(report.rendered.map((c) => c.spec.release)).toEqual(["alloy", "jaeger", "kps", "loki", "otel-collector"]);
+      expect(report.rendered.map((c) => c.spec.release)).toEqual([
+        "alloy",
+        "blackbox-exporter",
+        "jaeger",
+        "kps",
+        "loki",
+        "otel-collector",
+      ]);
       for (const chart of report.rendered) {
         const file = path.join(out, "rendered", `${chart.spec.release}.yaml`);
         expect(existsSync(file)).toBe(true);
