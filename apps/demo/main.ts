@@ -18,8 +18,18 @@ import { alertmanagerConfig } from "../../infra/alerting/alertmanager";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { namespaces } from "../../infra/platform/naming";
+import { blackboxConfig } from "../../infra/probes/modules";
+import { PROBE_JOBS, probeObjects } from "../../infra/probes/probes";
+import { probeScrapeConfig } from "../../infra/probes/scrape-config";
 import { startLoad, summarize } from "./load";
-import { type MonitoringStack, monitoringToolsInstalled, startMonitoringStack } from "./monitoring-stack";
+import {
+  type BlackboxExporter,
+  blackboxExporterInstalled,
+  type MonitoringStack,
+  monitoringToolsInstalled,
+  startBlackboxExporter,
+  startMonitoringStack,
+} from "./monitoring-stack";
 
 const demoEnv = z.object({
   DEMO_BASE_PORT: intVar(1024, 65_000, LOCAL_BASE_PORT),
@@ -31,6 +41,8 @@ const demoEnv = z.object({
   /** Where Prometheus and Alertmanager listen when they are installed; MONITORING=off skips them. */
   DEMO_PROMETHEUS_PORT: intVar(1024, 65_535, 9090),
   DEMO_ALERTMANAGER_PORT: intVar(1024, 65_535, 9093),
+  /** The blackbox exporter (probes of the dev stack), when installed and monitoring is on. */
+  DEMO_BLACKBOX_PORT: intVar(1024, 65_535, 9115),
   DEMO_MONITORING: z.enum(["auto", "off"], { error: "must be auto or off" }).default("auto"),
   /**
    * The share of traces a collector would keep (prod: 10): the services sample their access lines and
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
     load?.stop();
     process.stdout.write("\nstopping the services...\n");
     await monitoring?.stop();
+    await prober?.stop();
     await Promise.all(
       [...children.values()].map(
         (child) =>
@@ -115,6 +128,7 @@ async function main(): Promise<void> {
   };
   let load: ReturnType<typeof startLoad> | undefined;
   let monitoring: MonitoringStack | undefined;
+  let prober: BlackboxExporter | undefined;
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
   for (const [name, child] of children) {
@@ -141,6 +155,16 @@ async function main(): Promise<void> {
   if (env.DEMO_MONITORING === "auto" && monitoringToolsInstalled()) {
     const dev = loadStackConfig("dev");
     try {
+      // the dev stack's Probes, pointed at these processes and a local exporter with the chart's modules
+      if (blackboxExporterInstalled()) prober = await startBlackboxExporter(blackboxConfig(), env.DEMO_BLACKBOX_PORT);
+      const probes = prober
+        ? probeObjects({
+            probes: dev.probes,
+            namespaces: namespaces(dev),
+            labels: {},
+            endpoints: { serviceUrl: url, prober: prober.address },
+          })
+        : [];
       monitoring = await startMonitoringStack({
         targets: Object.fromEntries(SERVICE_NAMES.map((name) => [name, `127.0.0.1:${ports[name]}`])),
         namespaces: namespaces(dev),
@@ -149,12 +173,18 @@ async function main(): Promise<void> {
         ports: { prometheus: env.DEMO_PROMETHEUS_PORT, alertmanager: env.DEMO_ALERTMANAGER_PORT },
         scrapeInterval: "5s",
         environment: "local",
+        extraScrapeConfigs: probes.map(probeScrapeConfig),
       });
       monitoringLines = [
         `Prometheus:   ${monitoring.prometheusUrl}   (generated rules of the dev stack: SLOs, alerts, aggregates)`,
         `Alertmanager: ${monitoring.alertmanagerUrl}   (generated routes; no webhooks configured)`,
+        prober
+          ? `Blackbox:     http://${prober.address}   (the dev stack's probes: jobs ${Object.values(PROBE_JOBS).join(", ")})`
+          : "Blackbox exporter: not installed (apt-get install prometheus-blackbox-exporter): no probes.",
       ];
     } catch (err) {
+      await prober?.stop();
+      prober = undefined;
       monitoringLines = [`Prometheus/Alertmanager did not start: ${(err as Error).message.split("\n")[0]}`];
     }
   } else if (env.DEMO_MONITORING === "off") {

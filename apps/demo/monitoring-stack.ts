@@ -88,6 +88,8 @@ export async function startMonitoringStack(args: {
   ports?: { prometheus: number; alertmanager: number };
   scrapeInterval?: string;
   environment?: string;
+  /** More scrape configs, as written (e.g. the probe jobs of infra/probes/scrape-config.ts). */
+  extraScrapeConfigs?: Record<string, unknown>[];
 }): Promise<MonitoringStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "monitoring-"));
   const promPort = args.ports?.prometheus ?? (await freePort());
@@ -111,6 +113,7 @@ export async function startMonitoringStack(args: {
         // named as the kube-prometheus-stack ServiceMonitors name their jobs, so dashboards read them alike
         scrapeJob(PLATFORM_SERVICES.prometheus.name, `127.0.0.1:${promPort}`, args.namespaces.platform),
         scrapeJob(PLATFORM_SERVICES.alertmanager.name, `127.0.0.1:${amPort}`, args.namespaces.platform),
+        ...(args.extraScrapeConfigs ?? []),
       ],
     }),
   );
@@ -174,4 +177,48 @@ export async function startMonitoringStack(args: {
     },
     stop,
   };
+}
+
+/** Whether Debian's prometheus-blackbox-exporter is installed. */
+export function blackboxExporterInstalled(): boolean {
+  return spawnSync("sh", ["-c", "command -v prometheus-blackbox-exporter"]).status === 0;
+}
+
+export interface BlackboxExporter {
+  /** `host:port`, what a Probe's prober.url names. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** A real blackbox exporter on a loopback port with the given configuration (its `modules`). */
+export async function startBlackboxExporter(config: object, port?: number): Promise<BlackboxExporter> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "blackbox-"));
+  const address = `127.0.0.1:${port ?? (await freePort())}`;
+  writeFileSync(path.join(dir, "blackbox.yaml"), stringify(config));
+  const logs: string[] = [];
+  const child = launch(
+    "prometheus-blackbox-exporter",
+    [`--config.file=${path.join(dir, "blackbox.yaml")}`, `--web.listen-address=${address}`],
+    logs,
+  );
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => {
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        child.once("exit", () => resolve(clearTimeout(timer)));
+      });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor("the blackbox exporter to be ready", async () => {
+      if (child.exitCode !== null) throw new Error(logs.join(""));
+      return (await fetch(`http://${address}/-/healthy`)).ok ? true : undefined;
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { address, stop };
 }

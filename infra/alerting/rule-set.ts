@@ -1,10 +1,14 @@
 import type { StackConfig } from "../config/schema";
 import type { Namespaces } from "../platform/naming";
 import { capacityRuleGroup, storageRuleGroup } from "./capacity-rules";
+import { probeRuleGroup } from "./probe-rules";
 import { aggregationRuleGroup, healthRuleGroups, type RuleGroup, sloRuleGroup } from "./rules";
 import { slosFor } from "./slos";
 
-/** Every rule group of a stack: SLOs of each service, dashboard aggregates, service and platform health, capacity. */
+/**
+ * Every rule group of a stack: SLOs of each service, dashboard aggregates, service and platform health,
+ * synthetic probes, capacity.
+ */
 export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] {
   return [
     ...slosFor(config).map(sloRuleGroup),
@@ -15,6 +19,7 @@ export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] 
       appsNamespace: ns.apps,
       platformNamespace: ns.platform,
     }),
+    probeRuleGroup(config.probes, ns),
     capacityRuleGroup(config, ns),
     storageRuleGroup(config, ns),
   ];

@@ -43,6 +43,8 @@ export const ALERT_NAMES = {
   headroomLow: "CapacityHeadroomLow",
   atMaxReplicas: "ServiceAtMaxReplicas",
   storeFillingUp: "StoreVolumeFillingUp",
+  probeFailing: "ServiceProbeFailing",
+  probeSlow: "ServiceProbeSlow",
 } as const;
 
 const sloSelector = (slo: Slo) =>

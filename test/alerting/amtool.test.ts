@@ -3,7 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import { alertmanagerConfig, RECEIVERS } from "../../infra/alerting/alertmanager";
+import { probeRuleGroup } from "../../infra/alerting/probe-rules";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
+import { loadStackConfig } from "../../infra/config/stack-file";
+import { namespaces } from "../../infra/platform/naming";
 import { run, toolAvailable } from "../support/tools";
 
 const describeTool = toolAvailable("amtool") ? describe : describe.skip;
@@ -64,6 +67,33 @@ describeTool("Alertmanager config with the real amtool", () => {
       `--config.file=${files.webhooks}`,
       `--verify.receivers=${receiver}`,
       ...labels,
+    ]);
+    expect(result.output.split("\n").map((l) => l.trim())).toContain(receiver);
+    expect(result.status).toBe(0);
+  });
+
+  // The probe alerts with the labels their rules really carry: a failing probe pages, a slow one tickets.
+  const prod = loadStackConfig("prod");
+  const probeRules = probeRuleGroup(prod.probes, namespaces(prod)).rules;
+  const labelsOf = (alert: string) => {
+    const rule = probeRules.find((r) => r.alert === alert);
+    return [
+      `alertname=${alert}`,
+      ...Object.entries(rule?.labels ?? {}).map(([k, v]) => `${k}=${v}`),
+      "service=product",
+    ];
+  };
+  test.each([
+    [ALERT_NAMES.probeFailing, RECEIVERS.paging],
+    [ALERT_NAMES.probeSlow, RECEIVERS.ticket],
+  ])("amtool config routes test: %s goes to %s", (alert, receiver) => {
+    const result = run("amtool", [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${files.webhooks}`,
+      `--verify.receivers=${receiver}`,
+      ...labelsOf(alert),
     ]);
     expect(result.output.split("\n").map((l) => l.trim())).toContain(receiver);
     expect(result.status).toBe(0);

@@ -1,15 +1,24 @@
 import { execFileSync, spawnSync } from "node:child_process";
 
+/** The Debian package and the `.ci/run` flag that make a tool required, when not Prometheus' own. */
+const REQUIREMENTS: Record<string, { flag: string; install: string }> = {
+  "prometheus-blackbox-exporter": { flag: "REQUIRE_BLACKBOX_EXPORTER", install: "prometheus-blackbox-exporter" },
+};
+const PROMETHEUS_TOOLS = { flag: "REQUIRE_PROMETHEUS", install: "prometheus / prometheus-alertmanager" };
+
 /**
- * Whether a real tool (promtool, amtool, prometheus, alertmanager) is on PATH. When .ci/run says the
- * tools are required (REQUIRE_PROMETHEUS=1) a missing tool fails the suite instead of skipping it.
+ * Whether a real tool (promtool, amtool, prometheus, alertmanager, the blackbox exporter) is on PATH. When
+ * .ci/run says the tool is required (REQUIRE_PROMETHEUS=1, or REQUIRE_BLACKBOX_EXPORTER=1 for the blackbox
+ * exporter) a missing tool fails the suite instead of skipping it.
  */
 export function toolAvailable(tool: string): boolean {
+  const { flag, install } = REQUIREMENTS[tool] ?? PROMETHEUS_TOOLS;
+  const required = process.env[flag] === "1";
   const found = spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-  if (!found && process.env.REQUIRE_PROMETHEUS !== "1") {
-    console.warn(`${tool} not found: its tests are SKIPPED (install Debian's prometheus / prometheus-alertmanager)`);
+  if (!found && !required) {
+    console.warn(`${tool} not found: its tests are SKIPPED (install Debian's ${install}; ${flag}=1 makes this fail)`);
   }
-  return found || process.env.REQUIRE_PROMETHEUS === "1";
+  return found || required;
 }
 
 export interface RunResult {
