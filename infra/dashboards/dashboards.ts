@@ -22,6 +22,9 @@ export const PLATFORM_METRICS = [
   "process_cpu_seconds_total",
   "process_resident_memory_bytes",
   "process_start_time_seconds",
+  // the blackbox exporter's probes of the services
+  "probe_success",
+  "probe_duration_seconds",
   // every scrape, and Prometheus' alerts
   "up",
   "scrape_samples_scraped",

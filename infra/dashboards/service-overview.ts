@@ -1,11 +1,16 @@
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { LABELS } from "../../contract";
 import { AGGREGATE_RECORDS } from "../alerting/names";
+import { PROBE_JOBS } from "../probes/probes";
 import { serviceLinks } from "./links";
 import { barGaugePanel, row, statPanel, timeseriesPanel } from "./panels";
 import { API_MATCH, legend, RATE, REQUESTS, ROUTE_MATCH, record, svc } from "./queries";
-import { type DashboardSettings, errorBudget, errorRatioSteps, latencySteps, NEUTRAL } from "./settings";
+import { type DashboardSettings, errorBudget, errorRatioSteps, latencySteps, NEUTRAL, ZERO_IS_GOOD } from "./settings";
 import { shell } from "./shell";
+
+/** A blackbox-probe metric of the selected services in the environment, for the given probe jobs. */
+const probe = (metric: "probe_success" | "probe_duration_seconds", ...jobs: string[]) =>
+  svc(metric, `job=~"${jobs.join("|")}"`);
 
 export function serviceOverview(settings: DashboardSettings): dashboard.DashboardBuilder {
   const rate = record(AGGREGATE_RECORDS.requestRate);
@@ -122,6 +127,61 @@ export function serviceOverview(settings: DashboardSettings): dashboard.Dashboar
           },
         ],
         links: serviceLinks(settings.environment, { route: true, errors: true }),
+      }),
+    )
+    .withRow(row("Synthetic probes"))
+    .withPanel(
+      statPanel({
+        title: "Probes failing now",
+        description: `Blackbox probes of the selected services whose last run failed: /readyz through each Service (${PROBE_JOBS.readiness}) and the end-to-end reads (${PROBE_JOBS.endToEnd}). ServiceProbeFailing pages when one keeps failing.`,
+        unit: "none",
+        targets: [
+          {
+            expr: `count(${probe("probe_success", PROBE_JOBS.readiness, PROBE_JOBS.endToEnd)} == 0) or vector(0)`,
+            legend: "failing",
+          },
+        ],
+        steps: ZERO_IS_GOOD,
+        width: 6,
+        height: 8,
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "Probe success by service",
+        description: "1 while the probe passes, 0 while it fails (the worst of the service's probes of each job).",
+        unit: "none",
+        width: 9,
+        height: 8,
+        min: 0,
+        max: 1,
+        targets: [
+          {
+            expr: `min by (${LABELS.service}, job) (${probe("probe_success", PROBE_JOBS.readiness, PROBE_JOBS.endToEnd)})`,
+            legend: `${legend(LABELS.service)} ${legend("job")}`,
+          },
+        ],
+        links: serviceLinks(settings.environment, { errors: true }),
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "End-to-end probe duration",
+        description: `How long the end-to-end read takes from inside the cluster (DNS, connect, answer); dashed where ServiceProbeSlow fires on its 5-minute average (${settings.probeLatencySeconds}s).`,
+        unit: "s",
+        width: 9,
+        height: 8,
+        targets: [
+          {
+            expr: `max by (${LABELS.service}) (${probe("probe_duration_seconds", PROBE_JOBS.endToEnd)})`,
+            legend: legend(LABELS.service),
+          },
+        ],
+        steps: [
+          { value: null, color: "green" },
+          { value: settings.probeLatencySeconds, color: "red" },
+        ],
+        links,
       }),
     )
     .withRow(row("Saturation"))

@@ -32,10 +32,12 @@ export interface DashboardSettings {
   highLatencyAlertSeconds: number;
   /** Prometheus retentionSize in bytes (Prometheus reads "GB" as 2^30). */
   retentionSizeBytes: number;
+  /** ServiceProbeSlow fires when the end-to-end probes average more than this (seconds). */
+  probeLatencySeconds: number;
 }
 
 export function dashboardSettings(
-  config: Pick<StackConfig, "environment" | "namespacePrefix" | "slo" | "metrics">,
+  config: Pick<StackConfig, "environment" | "namespacePrefix" | "slo" | "metrics" | "probes">,
 ): DashboardSettings {
   const { slo } = config;
   return {
@@ -56,6 +58,7 @@ export function dashboardSettings(
     },
     highLatencyAlertSeconds: HIGH_LATENCY_P99_SECONDS,
     retentionSizeBytes: config.metrics.retentionSizeGi * 2 ** 30,
+    probeLatencySeconds: config.probes.latencyThresholdSeconds,
   };
 }
 

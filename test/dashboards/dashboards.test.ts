@@ -316,7 +316,7 @@ describe("query validation", () => {
     expect([...PLATFORM_METRICS, ...CAPACITY_METRICS].filter((name) => !used.has(name))).toEqual([]);
   });
 
-  test("the overview's panels read only recording rules and runtime metrics, except the range top lists (raw counters over $__range); exemplar panels read the raw buckets", () => {
+  test("the overview's panels read only recording rules, runtime and probe metrics, except the range top lists (raw counters over $__range); exemplar panels read the raw buckets", () => {
     const latency = built.prod.find((d) => d.uid === "prod-latency");
     const exemplarTargets = panelsOf(latency as GeneratedDashboard)
       .flatMap((p) => p.targets)
@@ -328,7 +328,13 @@ describe("query validation", () => {
     expect(heatmap?.targets[0].expr).toContain(`${METRICS.serverDuration}_bucket`);
 
     const overview = built.prod.find((d) => d.uid === "prod-service-overview") as GeneratedDashboard;
-    const runtime = ["nodejs_eventloop_lag_p99_seconds", "process_cpu_seconds_total", "process_resident_memory_bytes"];
+    const runtime = [
+      "nodejs_eventloop_lag_p99_seconds",
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "probe_success",
+      "probe_duration_seconds",
+    ];
     const cheap = new Set<string>([
       ...Object.values(AGGREGATE_RECORDS).filter((r) => typeof r === "string"),
       ...runtime,
