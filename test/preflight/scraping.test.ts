@@ -185,6 +185,7 @@ describe("component-scraped check", () => {
       "grafana",
       "loki",
       "alloy",
+      "prometheus-blackbox-exporter",
       "otel-collector",
       "jaeger",
       "order",
@@ -205,6 +206,7 @@ describe("component-scraped check", () => {
       "grafana",
       "loki",
       "alloy",
+      "prometheus-blackbox-exporter",
       "otel-collector",
       "jaeger",
     ]);

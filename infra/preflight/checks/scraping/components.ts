@@ -39,6 +39,7 @@ export function PLATFORM_COMPONENTS(ns: Namespaces): PlatformComponent[] {
     chart("grafana", RELEASES.monitoring, RELEASES.monitoring, "grafana"),
     chart("loki", RELEASES.loki, RELEASES.loki),
     chart("alloy", RELEASES.alloy, RELEASES.alloy),
+    chart("prometheus-blackbox-exporter", RELEASES.blackboxExporter, RELEASES.blackboxExporter),
     { name: "otel-collector", namespace: ns.platform, pods: { ...POD_LABELS.collector }, release: RELEASES.collector },
     { name: "jaeger", namespace: ns.platform, pods: { ...POD_LABELS.jaeger }, release: RELEASES.jaeger },
     ...SERVICE_NAMES.map((service) => ({ name: service, namespace: ns.apps, pods: serviceSelector(service) })),
