@@ -66,6 +66,16 @@ const scrapeJob = (job: string, target: string, namespace: string) => ({
   static_configs: [{ targets: [target], labels: { namespace } }],
 });
 
+/** SIGTERM, then SIGKILL after 5 s if the tool has not exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => resolve(clearTimeout(timer)));
+  });
+}
+
 function launch(binary: string, args: string[], logs: string[]): ChildProcess {
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (c) => logs.push(String(c)));
@@ -141,15 +151,7 @@ export async function startMonitoringStack(args: {
   const prometheusUrl = `http://127.0.0.1:${promPort}`;
   const alertmanagerUrl = `http://127.0.0.1:${amPort}`;
   const stop = async () => {
-    for (const child of [prometheus, alertmanager]) {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        await new Promise((resolve) => {
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-          child.once("exit", () => resolve(clearTimeout(timer)));
-        });
-      }
-    }
+    for (const child of [prometheus, alertmanager]) await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -202,13 +204,7 @@ export async function startBlackboxExporter(config: object, port?: number): Prom
     logs,
   );
   const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        child.once("exit", () => resolve(clearTimeout(timer)));
-      });
-    }
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
