@@ -29,7 +29,7 @@ export const STEADY_WINDOW = "1d";
 const burn = (window: SliWindow) => `${s(SLO_RECORDS.errorRatio(window))} / ${ON} (1 - ${s(SLO_RECORDS.objective)})`;
 
 /** One multi-window alert: both windows' burn rates against its factor, and its firing state at that level. */
-function burnPairPanel(settings: DashboardSettings, a: BurnAlertView): timeseries {
+function burnPairPanel(settings: DashboardSettings, a: BurnAlertView) {
   const alert = a.severity === "page" ? ALERT_NAMES.fastBurn : ALERT_NAMES.slowBurn;
   const firing = sel(
     "ALERTS",
@@ -61,7 +61,6 @@ function burnPairPanel(settings: DashboardSettings, a: BurnAlertView): timeserie
     links: serviceLinks(settings.environment, { errors: true }),
   });
 }
-type timeseries = ReturnType<typeof timeseriesPanel>;
 
 const sliStat = (settings: DashboardSettings, kind: SloKind, objective: number) =>
   statPanel({

@@ -52,14 +52,8 @@ describeTool("Alertmanager config with the real amtool", () => {
     });
   });
 
-  test.each([
-    [RECEIVERS.paging, ["severity=page", `alertname=${ALERT_NAMES.fastBurn}`, "service=order", "slo=availability"]],
-    [RECEIVERS.paging, ["severity=critical", `alertname=${ALERT_NAMES.targetDown}`, "service=user"]],
-    [RECEIVERS.ticket, ["severity=ticket", `alertname=${ALERT_NAMES.slowBurn}`, "service=order", "slo=latency"]],
-    [RECEIVERS.ticket, ["severity=warning", `alertname=${ALERT_NAMES.highLatency}`, "service=product"]],
-    [RECEIVERS.heartbeat, [`alertname=${ALERT_NAMES.watchdog}`, "severity=none"]],
-    [RECEIVERS.none, ["alertname=SomethingElse", "severity=info"]],
-  ])("amtool config routes test: %s gets %j", (receiver, labels) => {
+  /** amtool routes an alert with these labels to `receiver` (and verifies it). */
+  const expectRoutedTo = (receiver: string, labels: string[]) => {
     const result = run("amtool", [
       "config",
       "routes",
@@ -70,6 +64,17 @@ describeTool("Alertmanager config with the real amtool", () => {
     ]);
     expect(result.output.split("\n").map((l) => l.trim())).toContain(receiver);
     expect(result.status).toBe(0);
+  };
+
+  test.each([
+    [RECEIVERS.paging, ["severity=page", `alertname=${ALERT_NAMES.fastBurn}`, "service=order", "slo=availability"]],
+    [RECEIVERS.paging, ["severity=critical", `alertname=${ALERT_NAMES.targetDown}`, "service=user"]],
+    [RECEIVERS.ticket, ["severity=ticket", `alertname=${ALERT_NAMES.slowBurn}`, "service=order", "slo=latency"]],
+    [RECEIVERS.ticket, ["severity=warning", `alertname=${ALERT_NAMES.highLatency}`, "service=product"]],
+    [RECEIVERS.heartbeat, [`alertname=${ALERT_NAMES.watchdog}`, "severity=none"]],
+    [RECEIVERS.none, ["alertname=SomethingElse", "severity=info"]],
+  ])("amtool config routes test: %s gets %j", (receiver, labels) => {
+    expectRoutedTo(receiver, labels);
   });
 
   // The probe alerts with the labels their rules really carry: a failing probe pages, a slow one tickets.
@@ -87,16 +92,7 @@ describeTool("Alertmanager config with the real amtool", () => {
     [ALERT_NAMES.probeFailing, RECEIVERS.paging],
     [ALERT_NAMES.probeSlow, RECEIVERS.ticket],
   ])("amtool config routes test: %s goes to %s", (alert, receiver) => {
-    const result = run("amtool", [
-      "config",
-      "routes",
-      "test",
-      `--config.file=${files.webhooks}`,
-      `--verify.receivers=${receiver}`,
-      ...labelsOf(alert),
-    ]);
-    expect(result.output.split("\n").map((l) => l.trim())).toContain(receiver);
-    expect(result.status).toBe(0);
+    expectRoutedTo(receiver, labelsOf(alert));
   });
 
   test("a wrong expected receiver makes amtool fail (the check can fail)", () => {
