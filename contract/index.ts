@@ -6,6 +6,8 @@
 
 export const SERVICE_NAMES = ["order", "product", "user"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** A process built on the services' layer (apps/lib): a demo service or the alert responder. */
+export type AppName = ServiceName | "responder";
 
 /** Port every service listens on inside its container; Kubernetes Services target it by name. */
 export const CONTAINER_PORT = 8080;
@@ -156,3 +158,5 @@ export const SPAN_ATTRIBUTES = {
   fault: "fault.injected",
   faultLatencyMs: "fault.latency_ms",
 } as const;
+
+export * from "./responder";

@@ -2,7 +2,7 @@ import { trace } from "@opentelemetry/api";
 import SonicBoom from "sonic-boom";
 import winston from "winston";
 import TransportStream from "winston-transport";
-import { ACCESS_LOG_MESSAGE, LOG_FIELDS, type ServiceName } from "../../contract";
+import { ACCESS_LOG_MESSAGE, type AppName, LOG_FIELDS } from "../../contract";
 import type { LogLevel } from "./config";
 import { AccessLogSampler } from "./log-sampling";
 
@@ -78,7 +78,7 @@ class SinkTransport extends TransportStream {
  * One JSON object per line: timestamp, level, message, service_name, the active span's trace_id and
  * span_id, then the call's own fields.
  */
-function formatLine(service: ServiceName, level: string, message: unknown, fields: Record<string, unknown>): string {
+function formatLine(service: AppName, level: string, message: unknown, fields: Record<string, unknown>): string {
   const line: Record<string, unknown> = {
     [LOG_FIELDS.timestamp]: new Date().toISOString(),
     [LOG_FIELDS.level]: level,
@@ -112,7 +112,7 @@ function formatLine(service: ServiceName, level: string, message: unknown, field
 }
 
 /** The winston format: a single step, because each extra step of a format chain costs on every line. */
-function jsonLine(service: ServiceName) {
+function jsonLine(service: AppName) {
   return winston.format((info) => {
     (info as unknown as Record<symbol, string>)[MESSAGE] = formatLine(service, info.level, info.message, info);
     return info;
@@ -120,7 +120,7 @@ function jsonLine(service: ServiceName) {
 }
 
 export interface LoggerOptions {
-  service: ServiceName;
+  service: AppName;
   level: LogLevel;
   /** false: no line is formatted or written at all (LOGS_ENABLED=false). */
   enabled?: boolean;

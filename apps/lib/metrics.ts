@@ -9,6 +9,7 @@ import {
   type RegistryContentType,
 } from "prom-client";
 import {
+  type AppName,
   EXEMPLAR_LABELS,
   FAULT_SETTINGS,
   HTTP_DURATION_BUCKETS,
@@ -57,7 +58,7 @@ export class ServiceMetrics {
   private readonly counterNames = new Map<Metric, string>();
   private rendering: Promise<unknown> = Promise.resolve();
 
-  constructor(service: ServiceName, options: { defaultMetrics?: boolean; enabled?: boolean } = {}) {
+  constructor(service: AppName, options: { defaultMetrics?: boolean; enabled?: boolean } = {}) {
     this.enabled = options.enabled ?? true;
     this.registry.setContentType(OPENMETRICS);
     this.registry.setDefaultLabels({ [LABELS.service]: service });

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { z } from "zod";
-import { CONTAINER_PORT, LOG_ENV, type ServiceName, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
+import { type AppName, CONTAINER_PORT, LOG_ENV, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
 import { booleanVar, ConfigError, intVar, LOG_LEVELS, numberVar, parseEnv } from "./config";
 import { FaultInjector, faultEnvSchema } from "./faults";
 import { createServiceApp, type ServiceContext, type Signals } from "./http/app";
@@ -44,7 +44,7 @@ export function signalsOf(env: BaseEnv): Signals {
 
 /** What a service module provides: its own config and, from it, its routes. */
 export interface ServiceDefinition<C> {
-  name: ServiceName;
+  name: AppName;
   env: z.ZodType<C>;
   create(context: ServiceContext, config: C): ServiceParts;
 }

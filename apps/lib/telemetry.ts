@@ -5,7 +5,7 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from "@opentelemetry/semantic-conventions";
-import type { ServiceName } from "../../contract";
+import type { AppName } from "../../contract";
 
 export interface Telemetry {
   /** Flushes buffered spans; resolves within `timeoutMs` whether or not the collector answers. */
@@ -30,7 +30,7 @@ export interface TelemetryOptions {
  * service (http/client.ts).
  */
 export function startTelemetry(
-  service: ServiceName,
+  service: AppName,
   env: NodeJS.ProcessEnv = process.env,
   options: TelemetryOptions = {},
 ): Telemetry {

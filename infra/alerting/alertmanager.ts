@@ -1,3 +1,4 @@
+import { ALERT_LABELS, RESPONSE_ACTION_VALUES } from "../../contract";
 import { SLO_LABEL } from "./names";
 import { ALERT_NAMES, ALERT_SERVICE_LABEL } from "./rules";
 
@@ -8,6 +9,16 @@ export interface AlertReceivers {
   heartbeatUrl?: string;
   /** Bearer token sent to every webhook. */
   bearerToken?: string;
+  /** The alert responder: alerts that declare a response go to it as well as to the humans. */
+  responder?: ResponderReceiver;
+}
+
+export interface ResponderReceiver {
+  url: string;
+  /** The responder's bearer token, inline (local runs) … */
+  token?: string;
+  /** … or a file Alertmanager reads it from (the token Secret mounted into its pods). */
+  tokenFile?: string;
 }
 
 interface Timing {
@@ -26,7 +37,22 @@ export const DEFAULT_TIMINGS: Record<"page" | "ticket" | "heartbeat", Timing> = 
   heartbeat: { group_wait: "0s", group_interval: "1m", repeat_interval: "1m" },
 };
 
-export const RECEIVERS = { none: "null", paging: "paging", ticket: "ticket", heartbeat: "heartbeat" } as const;
+/**
+ * The responder hears of an alert soon after it fires, in its own notification per alert; repeats are
+ * harmless (one action per firing) but show it that the alert still fires.
+ */
+export const RESPONDER_TIMING: Timing = { group_wait: "10s", group_interval: "1m", repeat_interval: "1h" };
+
+export const RECEIVERS = {
+  none: "null",
+  paging: "paging",
+  ticket: "ticket",
+  heartbeat: "heartbeat",
+  responder: "responder",
+} as const;
+
+/** Route matcher of the alerts that declare an automatic response. */
+export const RESPONSE_MATCHER = `${ALERT_LABELS.response} =~ "${RESPONSE_ACTION_VALUES.join("|")}"`;
 
 function receiver(name: string, url: string | undefined, token: string | undefined) {
   if (!url) return { name };
@@ -43,8 +69,29 @@ function receiver(name: string, url: string | undefined, token: string | undefin
   };
 }
 
-/** The whole Alertmanager configuration: routes by severity, receivers, inhibitions. */
-export function alertmanagerConfig(receivers: AlertReceivers, timings = DEFAULT_TIMINGS): Record<string, unknown> {
+function responderReceiver(responder: ResponderReceiver | undefined) {
+  if (!responder) return { name: RECEIVERS.responder };
+  const authorization = responder.tokenFile
+    ? { type: "Bearer", credentials_file: responder.tokenFile }
+    : { type: "Bearer", credentials: responder.token };
+  return {
+    name: RECEIVERS.responder,
+    webhook_configs: [
+      // every alert of the notification: the responder decides on each (max_alerts 0 = no limit)
+      { url: responder.url, send_resolved: true, max_alerts: 0, http_config: { authorization } },
+    ],
+  };
+}
+
+/**
+ * The whole Alertmanager configuration: routes by severity, receivers, inhibitions. Alerts that declare
+ * an automatic response go to the responder first and then (`continue`) down the same routes as every
+ * other alert: automation never hides a page.
+ */
+export function alertmanagerConfig(
+  receivers: AlertReceivers,
+  timings: typeof DEFAULT_TIMINGS & { responder?: Timing } = DEFAULT_TIMINGS,
+): Record<string, unknown> {
   const { bearerToken: token } = receivers;
   return {
     global: { resolve_timeout: "5m" },
@@ -53,6 +100,14 @@ export function alertmanagerConfig(receivers: AlertReceivers, timings = DEFAULT_
       group_by: ["alertname", ALERT_SERVICE_LABEL, "environment"],
       ...DEFAULT_TIMINGS.ticket,
       routes: [
+        {
+          matchers: [RESPONSE_MATCHER],
+          receiver: RECEIVERS.responder,
+          // one notification per alert and target: each is decided and audited on its own
+          group_by: ["alertname", ALERT_LABELS.namespace, ALERT_SERVICE_LABEL, "job"],
+          ...(timings.responder ?? RESPONDER_TIMING),
+          continue: true,
+        },
         { matchers: [`alertname = "${ALERT_NAMES.watchdog}"`], receiver: RECEIVERS.heartbeat, ...timings.heartbeat },
         { matchers: ['severity =~ "page|critical"'], receiver: RECEIVERS.paging, ...timings.page },
         { matchers: ['severity =~ "ticket|warning"'], receiver: RECEIVERS.ticket, ...timings.ticket },
@@ -63,6 +118,7 @@ export function alertmanagerConfig(receivers: AlertReceivers, timings = DEFAULT_
       receiver(RECEIVERS.paging, receivers.pagingUrl, token),
       receiver(RECEIVERS.ticket, receivers.ticketUrl, token),
       receiver(RECEIVERS.heartbeat, receivers.heartbeatUrl, token),
+      responderReceiver(receivers.responder),
     ],
     inhibit_rules: [
       // A page already covers the same SLO's ticket (both fire at a 20x burn).

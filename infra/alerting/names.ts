@@ -1,4 +1,4 @@
-import { LABELS } from "../../contract";
+import { LABELS, SLO_CURRENT_BURN_RATE_RECORD } from "../../contract";
 
 /**
  * Names of the recording rules the SLO and aggregation rule generators emit. Dashboards, alerts and
@@ -21,7 +21,7 @@ export const SLO_RECORDS = {
   /** 1 - (errors over the SLO period / budget); negative when the budget is spent. */
   budgetRemaining: "slo:error_budget_remaining:ratio",
   /** Error ratio over 5m divided by the budget (1 = spending exactly the budget). */
-  currentBurnRate: "slo:current_burn_rate:ratio",
+  currentBurnRate: SLO_CURRENT_BURN_RATE_RECORD,
   /** Error ratio over 1h divided by the budget. */
   burnRate1h: "slo:burn_rate:ratio_rate1h",
 } as const;

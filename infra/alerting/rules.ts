@@ -1,4 +1,13 @@
-import { INFRA_PATHS, LABELS, METRICS, SERVICE_NAMES } from "../../contract";
+import {
+  ALERT_LABELS,
+  AUTOMATIC_RESPONSE_ANNOTATION,
+  INFRA_PATHS,
+  LABELS,
+  METRICS,
+  RESPONSE_ACTIONS,
+  type ResponseAction,
+  SERVICE_NAMES,
+} from "../../contract";
 import { AGGREGATE_RECORDS, SLI_WINDOWS, SLO_LABEL, SLO_RECORDS, type SliWindow } from "./names";
 import { apiRequests, BURN_RATE_ALERTS, burnFactor, type Slo, sliErrorRatio } from "./slos";
 
@@ -25,7 +34,20 @@ export const runbook = (alert: string) => `${RUNBOOK_BASE_URL}${alert}.md`;
 export const HIGH_LATENCY_P99_SECONDS = 1;
 
 /** The label alerts carry to name the service (Alertmanager groups and inhibits on it). */
-export const ALERT_SERVICE_LABEL = "service";
+export const ALERT_SERVICE_LABEL = ALERT_LABELS.service;
+
+/**
+ * Declares a rule's automatic response: the `response` label (Alertmanager routes it to the responder as
+ * well as to the humans) and, in words, when and how it acts. The rule, its runbook and its response
+ * live together; the responder's playbook is derived from the rules (playbook.ts).
+ */
+export function withResponse(rule: Rule, action: ResponseAction, description: string): Rule {
+  return {
+    ...rule,
+    labels: { ...rule.labels, [ALERT_LABELS.response]: action },
+    annotations: { ...rule.annotations, [AUTOMATIC_RESPONSE_ANNOTATION]: description },
+  };
+}
 
 export const ALERT_NAMES = {
   fastBurn: "SLOFastBurn",
@@ -72,13 +94,13 @@ export function sloRuleGroup(slo: Slo): RuleGroup {
     { record: SLO_RECORDS.burnRate1h, expr: `${SLO_RECORDS.errorRatio("1h")}${sel} / ${budget}`, labels },
   );
   const what = slo.kind === "availability" ? "requests failing (5xx)" : `requests slower than ${slo.thresholdSeconds}s`;
-  const alerts: Rule[] = BURN_RATE_ALERTS.map((a) => {
+  const alerts: Rule[] = BURN_RATE_ALERTS.map((a): Rule => {
     const factor = burnFactor(a, slo.period);
     const threshold = Math.round(factor * budget * 1e9) / 1e9;
     const name = a.severity === "page" ? ALERT_NAMES.fastBurn : ALERT_NAMES.slowBurn;
     // Minimum traffic: one failure among a handful of requests is not an outage worth a page.
     const traffic = `sum(rate(${METRICS.serverDuration}_count${apiRequests(slo)}[${a.longWindow}])) * 3600 >= ${slo.minRequestsPerHour}`;
-    return {
+    const rule: Rule = {
       alert: name,
       expr: `(${SLO_RECORDS.errorRatio(a.longWindow as SliWindow)}${sel} > ${threshold} and ${SLO_RECORDS.errorRatio(a.shortWindow as SliWindow)}${sel} > ${threshold}) and on() (${traffic})`,
       labels: {
@@ -94,6 +116,14 @@ export function sloRuleGroup(slo: Slo): RuleGroup {
         runbook_url: runbook(name),
       },
     };
+    // Slow answers at the replica ceiling may be a lack of replicas; failures are not fixed by more of them.
+    return slo.kind === "latency"
+      ? withResponse(
+          rule,
+          RESPONSE_ACTIONS.raiseMaxReplicas,
+          "when the service's HorizontalPodAutoscaler is at its maxReplicas: raise maxReplicas by the configured step (up to the cap) for a limited time, reverted when it expires",
+        )
+      : rule;
   });
   return { name: `slo-${slo.service}-${slo.kind}`, rules: [...records, ...alerts] };
 }
@@ -176,16 +206,20 @@ export function healthRuleGroups({
           "{{ $labels.service }} target is down",
           "Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.service }} for 2 minutes.",
         ),
-        rule(
-          a.crashLooping,
-          asService(
-            `increase(kube_pod_container_status_restarts_total{namespace="${appsNamespace}",container=~"${services}"}[15m]) > 2`,
-            "container",
+        withResponse(
+          rule(
+            a.crashLooping,
+            asService(
+              `increase(kube_pod_container_status_restarts_total{namespace="${appsNamespace}",container=~"${services}"}[15m]) > 2`,
+              "container",
+            ),
+            "5m",
+            "warning",
+            "{{ $labels.service }} pod {{ $labels.pod }} is restarting",
+            "{{ $labels.pod }} restarted more than twice in 15 minutes.",
           ),
-          "5m",
-          "warning",
-          "{{ $labels.service }} pod {{ $labels.pod }} is restarting",
-          "{{ $labels.pod }} restarted more than twice in 15 minutes.",
+          RESPONSE_ACTIONS.restart,
+          "restart the service's Deployment (what kubectl rollout restart does), unless a rollout is in progress or paused",
         ),
         rule(
           a.highLatency,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describeIssues, dottedPath, LOG_LEVELS } from "../../apps/lib/config";
-import { HTTP_DURATION_BUCKETS, SERVICE_NAMES } from "../../contract";
+import { HTTP_DURATION_BUCKETS, RESPONDER_MODES, type ResponderMode, SERVICE_NAMES } from "../../contract";
 import { durationSeconds } from "../preflight/checks/rendered-config/units";
 import { blackboxConfig, probeTimingProblems } from "../probes/modules";
 
@@ -210,6 +210,49 @@ const probes = z
     }
   });
 
+/**
+ * Guardrails of the alert responder (apps/responder, infra/responder/). `mode` defaults by environment:
+ * prod decides, logs and counts but touches nothing (`dry-run`) until the team switches it to `act`.
+ */
+export const RESPONDER_DEFAULTS = {
+  cooldownMinutes: 30,
+  maxActionsPerHour: 6,
+  retries: 3,
+  verifyWindow: "10m",
+  holdWhenServicesBurning: 2,
+  raise: { step: 2, maxReplicasCap: 20, duration: "4h" },
+} as const;
+
+/** The responder's mode when the stack does not set it: dry-run in prod, act elsewhere. */
+export function defaultResponderMode(environment: Environment): ResponderMode {
+  return environment === "prod" ? "dry-run" : "act";
+}
+
+const responder = z.strictObject({
+  /** `off`: decide nothing; `dry-run`: decide, log and count, touch nothing; `act`. */
+  mode: z.enum(RESPONDER_MODES, { error: `must be one of: ${RESPONDER_MODES.join(", ")}` }).optional(),
+  /** No second action on the same Deployment within this many minutes. */
+  cooldownMinutes: int(1, 1_440).default(RESPONDER_DEFAULTS.cooldownMinutes),
+  /** Actions (not dry-run decisions) allowed in any rolling hour, all targets together. */
+  maxActionsPerHour: int(1, 60).default(RESPONDER_DEFAULTS.maxActionsPerHour),
+  /** Retries of a failed Kubernetes API call (with exponential backoff) before the action is reported failed. */
+  retries: int(0, 10).default(RESPONDER_DEFAULTS.retries),
+  /** How long after an action the responder watches the alert and the burn rate to judge it. */
+  verifyWindow: prometheusDuration(60, 3_600, "1m to 1h").default(RESPONDER_DEFAULTS.verifyWindow),
+  /** Hold every action while this many services or more burn their budget fast at once. */
+  holdWhenServicesBurning: int(2, 10).default(RESPONDER_DEFAULTS.holdWhenServicesBurning),
+  /** The temporary raise of maxReplicas at the ceiling; the next `pulumi up` resets it anyway. */
+  raise: z
+    .strictObject({
+      step: int(1, 10).default(RESPONDER_DEFAULTS.raise.step),
+      /** maxReplicas is never raised above this. */
+      maxReplicasCap: int(1, 100).default(RESPONDER_DEFAULTS.raise.maxReplicasCap),
+      /** The raise is reverted after this long. */
+      duration: prometheusDuration(600, 86_400, "10m to 24h").default(RESPONDER_DEFAULTS.raise.duration),
+    })
+    .default(RESPONDER_DEFAULTS.raise),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
@@ -303,6 +346,8 @@ export const stackConfigSchema = z
     capacity: capacity.default(CAPACITY_DEFAULTS),
     /** Synthetic health checks of the services (blackbox exporter) and their alerts. */
     probes: probes.default(PROBES_DEFAULTS),
+    /** The alert responder's guardrails (docs/operations.md). */
+    responder: responder.default({ ...RESPONDER_DEFAULTS }),
     /** Deploy the services with an admin token, enabling runtime fault injection (chaos, alert tests). */
     faultInjection: z.boolean().default(false),
     grafana: z
@@ -328,7 +373,19 @@ export const stackConfigSchema = z
     if (c.environment !== "dev" && !c.storage.persistent) {
       ctx.addIssue({ code: "custom", path: ["storage", "persistent"], message: `must be true in ${c.environment}` });
     }
-  });
+    const ceiling = Math.max(...SERVICE_NAMES.map((name) => c.services[name].maxReplicas));
+    if (c.responder.raise.maxReplicasCap <= ceiling) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["responder", "raise", "maxReplicasCap"],
+        message: `must be above the largest services.*.maxReplicas (${ceiling}), or no raise is ever possible`,
+      });
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    responder: { ...c.responder, mode: c.responder.mode ?? defaultResponderMode(c.environment) },
+  }));
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 

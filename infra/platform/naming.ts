@@ -1,4 +1,4 @@
-import { OTLP_HTTP_PORT, type ServiceName } from "../../contract";
+import { type AppName, OTLP_HTTP_PORT } from "../../contract";
 import type { StackConfig } from "../config/schema";
 
 /**
@@ -77,6 +77,6 @@ export function clusterUrl(service: string, namespace: string, port: number): st
 }
 
 /** The image of a demo service: `<registry>/<service>-service:<tag>`. */
-export function serviceImage(images: StackConfig["images"], service: ServiceName): string {
+export function serviceImage(images: StackConfig["images"], service: AppName): string {
   return `${images.registry}/${service}-service:${images.tag}`;
 }

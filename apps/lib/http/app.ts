@@ -1,11 +1,11 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import {
+  type AppName,
   INFRA_PATHS,
   LABELS,
   LOG_FIELDS,
   METRICS,
   PATHS,
-  type ServiceName,
   SPAN_ATTRIBUTES,
   UNMATCHED_ROUTE,
 } from "../../../contract";
@@ -20,7 +20,7 @@ import { methodLabel, recordFailure, telemetryOf, traceRequests } from "./tracin
 
 /** What every service module gets: its name and its telemetry. */
 export interface ServiceContext {
-  service: ServiceName;
+  service: AppName;
   logger: Logger;
   metrics: ServiceMetrics;
   faults: FaultInjector;
