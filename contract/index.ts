@@ -83,6 +83,8 @@ export const FAULT_SETTINGS = {
   latencyMs: "latency_ms",
   latencyJitterMs: "latency_jitter_ms",
   outageRoutes: "outage_routes",
+  /** 1 while the unready fault holds /readyz at 503. */
+  unready: "unready",
 } as const;
 
 /** Values of LABELS.logKind: the one line per request, and every other line (lifecycle, warnings, errors, audit). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intVar, numberVar } from "./config";
+import { booleanVar, intVar, numberVar } from "./config";
 
 /** Injected faults of one service: off by default, changed at runtime through the admin API. */
 export interface FaultSettings {
@@ -11,6 +11,11 @@ export interface FaultSettings {
   latencyJitterMs: number;
   /** Route templates (e.g. `/orders/:id`) answered 503 as if the route were down. */
   outageRoutes: string[];
+  /**
+   * /readyz answers 503 while the process goes on serving and passing liveness: a hung or wedged
+   * instance as the kubelet and the readiness probe see it (the responder's restart playbook).
+   */
+  unready: boolean;
 }
 
 export const NO_FAULTS: FaultSettings = {
@@ -19,6 +24,7 @@ export const NO_FAULTS: FaultSettings = {
   latencyMs: 0,
   latencyJitterMs: 0,
   outageRoutes: [],
+  unready: false,
 };
 
 const MAX_LATENCY_MS = 60_000;
@@ -31,6 +37,7 @@ export function faultSettingsSchema(routes: readonly string[]) {
     latencyMs: z.number().int().min(0).max(MAX_LATENCY_MS).default(0),
     latencyJitterMs: z.number().int().min(0).max(MAX_LATENCY_MS).default(0),
     outageRoutes: z.array(z.enum(routes as [string, ...string[]])).default([]),
+    unready: z.boolean({ error: "must be true or false" }).default(false),
   });
 }
 
@@ -58,6 +65,7 @@ export function faultEnvSchema(routes: readonly string[] | undefined) {
             .filter(Boolean),
         )
         .pipe(z.array(route)),
+      FAULT_UNREADY: booleanVar(false),
     })
     .transform(
       (env): FaultSettings => ({
@@ -66,6 +74,7 @@ export function faultEnvSchema(routes: readonly string[] | undefined) {
         latencyMs: env.FAULT_LATENCY_MS,
         latencyJitterMs: env.FAULT_LATENCY_JITTER_MS,
         outageRoutes: env.FAULT_OUTAGE_ROUTES,
+        unready: env.FAULT_UNREADY,
       }),
     );
 }

@@ -102,6 +102,7 @@ export class ServiceMetrics {
         this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.latencyMs }, s.latencyMs);
         this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.latencyJitterMs }, s.latencyJitterMs);
         this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.outageRoutes }, s.outageRoutes.length);
+        this.set({ [LABELS.faultSetting]: FAULT_SETTINGS.unready }, s.unready ? 1 : 0);
       },
     });
   }

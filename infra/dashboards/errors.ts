@@ -138,7 +138,7 @@ export function errors(settings: DashboardSettings): dashboard.DashboardBuilder 
     .withPanel(
       timeseriesPanel({
         title: "Fault settings in force",
-        description: `The fault-injection settings of each service (${METRICS.faultSetting}; 0 = off): error_rate is a share, latency in ms, outage_routes a count of routes answered 503.`,
+        description: `The fault-injection settings of each service (${METRICS.faultSetting}; 0 = off): error_rate is a share, latency in ms, outage_routes a count of routes answered 503, unready 1 while /readyz is held at 503.`,
         unit: "short",
         width: 8,
         targets: [

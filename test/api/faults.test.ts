@@ -60,6 +60,18 @@ describe("fault injection through /admin/faults", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(295);
   });
 
+  test("the unready fault fails /readyz with a check of its own while the API and /healthz go on answering", async () => {
+    await setFaults({ unready: true });
+    expect(await call(`${product.url}/readyz`)).toMatchObject({
+      status: 503,
+      body: { status: "not ready", checks: { fault_injected: false } },
+    });
+    expect((await call(`${product.url}/healthz`)).status).toBe(200);
+    expect((await call(`${product.url}/products`)).status).toBe(200);
+    await setFaults({});
+    expect((await call(`${product.url}/readyz`)).status).toBe(200);
+  });
+
   test("an outage of one route answers 503 on that route only", async () => {
     await setFaults({ outageRoutes: ["/products/:id"] });
     expect(await call(`${product.url}/products/p-1001`)).toMatchObject({ status: 503, body: { fault: "outage" } });
@@ -86,11 +98,18 @@ describe("fault injection through /admin/faults", () => {
         ]),
       );
     };
-    expect(await gauge()).toEqual({ error_rate: 0, latency_ms: 0, latency_jitter_ms: 0, outage_routes: 0 });
-    await setFaults({ errorRate: 0.25, latencyMs: 40, outageRoutes: ["/products/:id"] });
-    expect(await gauge()).toEqual({ error_rate: 0.25, latency_ms: 40, latency_jitter_ms: 0, outage_routes: 1 });
+    const off = { error_rate: 0, latency_ms: 0, latency_jitter_ms: 0, outage_routes: 0, unready: 0 };
+    expect(await gauge()).toEqual(off);
+    await setFaults({ errorRate: 0.25, latencyMs: 40, outageRoutes: ["/products/:id"], unready: true });
+    expect(await gauge()).toEqual({
+      error_rate: 0.25,
+      latency_ms: 40,
+      latency_jitter_ms: 0,
+      outage_routes: 1,
+      unready: 1,
+    });
     await setFaults({});
-    expect(await gauge()).toEqual({ error_rate: 0, latency_ms: 0, latency_jitter_ms: 0, outage_routes: 0 });
+    expect(await gauge()).toEqual(off);
   });
 
   test.each([
@@ -98,6 +117,7 @@ describe("fault injection through /admin/faults", () => {
     [{ errorStatus: 200 }, "errorStatus"],
     [{ latencyMs: -5 }, "latencyMs"],
     [{ outageRoutes: ["/nope"] }, "outageRoutes.0"],
+    [{ unready: "yes" }, "unready"],
     [{ chaos: true }, "(body)"],
   ])("bad settings %j are 400 naming %s, and change nothing", async (body, field) => {
     const answer = await setFaults(body);

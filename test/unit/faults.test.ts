@@ -41,6 +41,7 @@ describe("faultEnvSchema", () => {
       FAULT_LATENCY_MS: "100",
       FAULT_LATENCY_JITTER_MS: "20",
       FAULT_OUTAGE_ROUTES: " /things , /things/:id ",
+      FAULT_UNREADY: "TRUE",
     });
     expect(parsed).toEqual({
       errorRate: 0.25,
@@ -48,6 +49,7 @@ describe("faultEnvSchema", () => {
       latencyMs: 100,
       latencyJitterMs: 20,
       outageRoutes: ["/things", "/things/:id"],
+      unready: true,
     });
   });
 

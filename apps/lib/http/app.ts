@@ -175,6 +175,8 @@ export function createServiceApp(options: ServiceAppOptions): express.Express {
           return;
         }
         const checks = (await options.readinessChecks?.()) ?? {};
+        // the injected fault shows as a failing check of its own, so nobody mistakes it for a dependency
+        if (options.faults.current.unready) checks.fault_injected = false;
         const ready = Object.values(checks).every(Boolean);
         res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
       },
