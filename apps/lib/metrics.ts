@@ -31,8 +31,15 @@ export type ClientLabels = Record<(typeof CLIENT_LABELS)[number], string | numbe
 /** What services do with a counter: count. */
 export type ServiceCounter<L extends string> = Pick<Counter<L>, "inc">;
 
+/** What services do with a histogram: observe. */
+export type ServiceHistogram<L extends string> = Pick<Histogram<L>, "observe">;
+/** What services do with a gauge: set. */
+export type ServiceGauge<L extends string> = Pick<Gauge<L>, "set">;
+
 /** The counter handed out when metrics are off: counting costs nothing and shows nowhere. */
 const NO_COUNTER: ServiceCounter<string> = { inc: () => undefined };
+const NO_HISTOGRAM: ServiceHistogram<string> = { observe: () => undefined };
+const NO_GAUGE: ServiceGauge<string> = { set: () => undefined };
 const NO_EXEMPLAR = {};
 
 const OPENMETRICS: RegistryContentType = Registry.OPENMETRICS_CONTENT_TYPE;
@@ -86,6 +93,21 @@ export class ServiceMetrics {
     const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
     this.counterNames.set(counter, name);
     return counter;
+  }
+
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: readonly number[],
+  ): ServiceHistogram<L> {
+    if (!this.enabled) return NO_HISTOGRAM;
+    return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.registry] });
+  }
+
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): ServiceGauge<L> {
+    if (!this.enabled) return NO_GAUGE;
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
   /** The fault settings in force, read at scrape time (outage_routes: how many routes are down). */

@@ -10,19 +10,32 @@ import { type Route, route } from "./routes";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
-/** Bearer-token check: 401 when the token is missing, 403 when it is wrong (constant-time compare). */
-export function requireBearer(token: string): RequestHandler {
+export interface BearerOptions {
+  /** Realm of the WWW-Authenticate challenge. */
+  realm?: string;
+  /**
+   * Status for a wrong token: 403 by default (the admin API); 401 with error="invalid_token" as RFC 6750
+   * has it, where the caller's contract asks for that (the responder's /alerts).
+   */
+  wrongTokenStatus?: 401 | 403;
+}
+
+/** Bearer-token check: 401 when the token is missing, 403 (or 401) when it is wrong (constant-time compare). */
+export function requireBearer(token: string, options: BearerOptions = {}): RequestHandler {
   const expected = digest(token);
+  const realm = options.realm ?? "admin";
+  const wrongStatus = options.wrongTokenStatus ?? 403;
   return (req, res, next) => {
     const header = req.headers.authorization;
     const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
-      res.set("WWW-Authenticate", 'Bearer realm="admin"');
+      res.set("WWW-Authenticate", `Bearer realm="${realm}"`);
       next(new HttpError(401, "missing bearer token"));
       return;
     }
     if (!timingSafeEqual(digest(match[1] as string), expected)) {
-      next(new HttpError(403, "invalid bearer token"));
+      if (wrongStatus === 401) res.set("WWW-Authenticate", `Bearer realm="${realm}", error="invalid_token"`);
+      next(new HttpError(wrongStatus, "invalid bearer token"));
       return;
     }
     next();

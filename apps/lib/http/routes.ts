@@ -12,6 +12,10 @@ export interface Route<B = unknown> {
   path: string;
   /** Schema of the JSON body; when set, the body is parsed, validated and typed for the handler. */
   body?: z.ZodType<B>;
+  /** Runs before the body is read, after any guard of the mount (this route's own authentication). */
+  guard?: RequestHandler[];
+  /** Largest body this route accepts, in body-parser's notation ("1mb"); BODY_LIMIT when unset. */
+  bodyLimit?: string;
   handler: (req: Request<Record<string, string>, unknown, B>, res: Response) => Promise<void> | void;
 }
 
@@ -24,6 +28,19 @@ export function route<B>(definition: Route<B>): Route {
 export const BODY_LIMIT = "16kb";
 
 const parseJson = keepContext(express.json({ limit: BODY_LIMIT, strict: true }));
+
+/**
+ * A parser with a limit of its own. The app's error handler names BODY_LIMIT in its 413, so this one
+ * turns its own too-large error into a 413 that names the route's limit.
+ */
+function parseJsonUpTo(limit: string): RequestHandler {
+  const parse = keepContext(express.json({ limit, strict: true }));
+  return (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      const tooLarge = (err as { type?: unknown } | undefined)?.type === "entity.too.large";
+      next(tooLarge ? new HttpError(413, `request body larger than ${limit}`) : err);
+    });
+}
 
 function requireJson(req: Request, _res: Response, next: (err?: unknown) => void): void {
   const hasBody = (req.headers["content-length"] ?? "0") !== "0" || req.headers["transfer-encoding"] !== undefined;
@@ -67,9 +84,11 @@ export function mountRoutes(router: express.Router, routes: readonly Route[], op
   for (const [path, group] of byPath) {
     const chain = router.route(path);
     for (const r of group) {
-      const steps: RequestHandler[] = r.body ? [requireJson, parseJson, validate(r.body)] : [];
+      const parse = r.bodyLimit === undefined ? parseJson : parseJsonUpTo(r.bodyLimit);
+      const steps: RequestHandler[] = r.body ? [requireJson, parse, validate(r.body)] : [];
       const handler = r.handler as unknown as RequestHandler;
-      chain[r.method.toLowerCase() as "get" | "post" | "put" | "delete"](...guard, ...steps, ...before, handler);
+      const method = r.method.toLowerCase() as "get" | "post" | "put" | "delete";
+      chain[method](...guard, ...(r.guard ?? []), ...steps, ...before, handler);
     }
     const allow = group.map((r) => r.method).join(", ");
     chain.all(...guard, (_req, res) => {
