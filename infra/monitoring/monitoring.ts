@@ -1,13 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type AlertReceivers, alertmanagerConfig } from "../alerting/alertmanager";
+import { RESPONDER_PATHS } from "../../contract";
+import { type AlertReceivers, alertmanagerConfig, type ResponderReceiver } from "../alerting/alertmanager";
 import { ruleGroupsFor } from "../alerting/rule-set";
 import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
-import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
-import { GRAFANA_ADMIN_KEYS, monitoringValues } from "./values";
+import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES, RESPONDER_TOKEN } from "../platform/naming";
+import { alertmanagerSecretFile, GRAFANA_ADMIN_KEYS, monitoringValues } from "./values";
 
 export interface MonitoringArgs {
   config: StackConfig;
@@ -15,6 +16,18 @@ export interface MonitoringArgs {
   labels: Record<string, string>;
   /** Webhook URLs and token (Pulumi secrets); absent ones become no-op receivers. */
   alertReceivers?: pulumi.Input<AlertReceivers>;
+}
+
+/**
+ * Alertmanager's webhook to the alert responder (infra/responder/): its Service in the platform namespace,
+ * and the token Secret the operator mounts into Alertmanager (alertmanagerSpec.secrets).
+ */
+export function responderReceiver(ns: Namespaces): ResponderReceiver {
+  const { name, port } = PLATFORM_SERVICES.responder;
+  return {
+    url: `${clusterUrl(name, ns.platform, port)}${RESPONDER_PATHS.alerts}`,
+    tokenFile: alertmanagerSecretFile(RESPONDER_TOKEN.secret, RESPONDER_TOKEN.key),
+  };
 }
 
 /** kube-prometheus-stack (Prometheus, Alertmanager, Grafana) with its Grafana admin credentials. */
@@ -50,7 +63,9 @@ export class Monitoring extends pulumi.ComponentResource {
     this.grafanaAdminPassword = pulumi.secret(password.result);
 
     // The Alertmanager config holds webhook secrets: it stays an Output (kps renders it into a Secret).
-    const alertmanager = pulumi.output(args.alertReceivers ?? {}).apply((r) => alertmanagerConfig(r));
+    const alertmanager = pulumi
+      .output(args.alertReceivers ?? {})
+      .apply((r) => alertmanagerConfig({ responder: responderReceiver(ns), ...r }));
     this.values = mergeValues(staticValues("kubePrometheusStack"), monitoringValues(config, ns, labels, secretName));
     (this.values.alertmanager as Record<string, unknown>).config = alertmanager;
 

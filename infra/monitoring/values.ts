@@ -1,10 +1,22 @@
 import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
-import type { Namespaces } from "../platform/naming";
+import { type Namespaces, RESPONDER_TOKEN } from "../platform/naming";
 import { EXEMPLAR_DESTINATION, grafanaDatasources } from "./datasources";
 
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
+
+/**
+ * Where the Prometheus operator mounts each Secret of `alertmanagerSpec.secrets` in the alertmanager
+ * container: "The Secrets are mounted into /etc/alertmanager/secrets/<secret-name>" (Alertmanager CRD,
+ * AlertmanagerSpec.secrets, operator v0.93).
+ */
+export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
+
+/** The file a key of a Secret listed in `alertmanagerSpec.secrets` becomes inside Alertmanager. */
+export function alertmanagerSecretFile(secret: string, key: string): string {
+  return `${ALERTMANAGER_SECRETS_DIR}/${secret}/${key}`;
+}
 
 function volumeClaim(config: StackConfig, sizeGi: number): Values {
   return {
@@ -47,6 +59,8 @@ export function monitoringValues(
       alertmanagerSpec: {
         replicas: config.environment === "prod" ? 2 : 1,
         podMetadata: { labels: ownership },
+        // the responder's bearer token, read from a file (credentials_file), never written into the config
+        secrets: [RESPONDER_TOKEN.secret],
         ...(storage.persistent ? { storage: volumeClaim(config, 2) } : {}),
       },
     },

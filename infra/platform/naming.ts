@@ -1,4 +1,4 @@
-import { type AppName, OTLP_HTTP_PORT } from "../../contract";
+import { type AppName, OTLP_HTTP_PORT, RESPONDER_NAME } from "../../contract";
 import type { StackConfig } from "../config/schema";
 
 /**
@@ -41,17 +41,33 @@ export const PLATFORM_SERVICES = {
   },
   /** The prober every Probe object names (`spec.prober.url`); the chart's Service port. */
   blackboxExporter: { name: RELEASES.blackboxExporter, port: 9115 },
+  /** The alert responder (infra/responder/): Alertmanager posts to it; it targets the container port by name. */
+  responder: { name: RESPONDER_NAME, port: SERVICE_PORT },
 } as const;
+
+/** The Secret holding the responder's bearer token: read by the responder and by Alertmanager (a mounted file). */
+export const RESPONDER_TOKEN = { secret: `${RESPONDER_NAME}-token`, key: "token" } as const;
+
+/** The Alertmanager resource kube-prometheus-stack creates (cleanPrometheusOperatorObjectNames false: the default). */
+const ALERTMANAGER_RESOURCE = `${RELEASES.monitoring}-alertmanager`;
 
 /** Pod labels the charts put on the pods other objects select (NetworkPolicies). */
 export const POD_LABELS = {
   prometheus: { "app.kubernetes.io/name": "prometheus" },
+  /**
+   * The operator's selector labels on Alertmanager pods (prometheus-operator v0.93 makeSelectorLabels:
+   * name, managed-by, instance and `alertmanager`, the last two the resource's name); the chart's own
+   * Service selects these two.
+   */
+  alertmanager: { "app.kubernetes.io/name": "alertmanager", alertmanager: ALERTMANAGER_RESOURCE },
   collector: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": RELEASES.collector },
   jaeger: { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": RELEASES.jaeger },
   blackboxExporter: {
     "app.kubernetes.io/name": "prometheus-blackbox-exporter",
     "app.kubernetes.io/instance": RELEASES.blackboxExporter,
   },
+  /** The responder's own pods (infra/responder/): its Service, ServiceMonitor and NetworkPolicy select these. */
+  responder: { "app.kubernetes.io/name": RESPONDER_NAME, "app.kubernetes.io/component": "alert-responder" },
 } as const;
 
 /** Grafana datasource uids; dashboards and correlations refer to these. */

@@ -11,6 +11,7 @@ import { dashboardSettings } from "../dashboards/settings";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
 import { SyntheticProbes } from "../probes/probes-component";
+import { Responder } from "../responder/responder-component";
 import { serviceLogging } from "../services/logging-env";
 import { Microservice } from "../services/microservice";
 import { Tracing } from "../tracing/tracing";
@@ -37,6 +38,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
   readonly logging: Logging;
   readonly tracing: Tracing;
   readonly probes: SyntheticProbes;
+  readonly responder: Responder;
   readonly services: Record<ServiceName, Microservice>;
 
   constructor(name: string, args: ObservabilityPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -112,6 +114,14 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
     );
 
+    // The alert responder: Alertmanager (configured by Monitoring) posts to it; its ServiceMonitor needs the CRDs.
+    // Deployed in every mode (`off` decides nothing), so switching is one config change.
+    this.responder = new Responder(
+      `${name}-responder`,
+      { config, namespaces: ns, labels: labelsFor("responder"), otlpEndpoint: this.tracing.otlpHttpEndpoint },
+      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring, this.tracing] },
+    );
+
     let adminTokenSecret: k8s.core.v1.Secret | undefined;
     if (config.faultInjection) {
       const token = new random.RandomPassword(
@@ -165,6 +175,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       loki: this.logging.lokiUrl,
       otlpHttp: this.tracing.otlpHttpEndpoint,
       order: this.services.order.url,
+      responder: this.responder.url,
     };
     const forward = (service: string, local: number, remote: number) =>
       `kubectl -n ${ns.platform} port-forward svc/${service} ${local}:${remote}`;
@@ -176,6 +187,8 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       // its web page lists the latest probes with their debug logs
       blackboxExporter: forward(s.blackboxExporter.name, s.blackboxExporter.port, s.blackboxExporter.port),
       order: `kubectl -n ${ns.apps} port-forward svc/order 8080:80`,
+      // its /metrics (decisions, actions, their effect); POST /alerts needs the token in Secret responder-token
+      responder: forward(s.responder.name, 8081, s.responder.port),
     };
     this.grafanaAdminPassword = this.monitoring.grafanaAdminPassword;
     this.registerOutputs({

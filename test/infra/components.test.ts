@@ -1,6 +1,6 @@
 import { parseEnv } from "../../apps/lib/config";
 import { baseEnvSchema } from "../../apps/lib/service";
-import { LOG_ENV, TRACE_SAMPLING_HASH_SALT, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
+import { LOG_ENV, SERVICE_NAMES, TRACE_SAMPLING_HASH_SALT, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
 import { RELEASES } from "../../infra/platform/naming";
 import { chart, ofType, runStack, type Stack } from "./support";
 
@@ -10,6 +10,11 @@ beforeAll(async () => {
   for (const stack of ["dev", "staging", "prod"] as Stack[]) results[stack] = await runStack(stack);
 });
 const values = (stack: Stack, release: string) => chart(results[stack].resources, release).inputs.values;
+/** The demo services' Deployments (the responder's is checked in responder.test.ts). */
+const serviceDeployments = (resources: Result["resources"]) =>
+  ofType(resources, "kubernetes:apps/v1:Deployment").filter((d) =>
+    (SERVICE_NAMES as readonly string[]).includes(d.inputs.metadata.name),
+  );
 const envOf = (d: { inputs: Record<string, any> }): Record<string, string | undefined> =>
   Object.fromEntries(
     (d.inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
@@ -166,8 +171,8 @@ describe("Microservices per environment", () => {
     ["staging", 2, 4],
     ["prod", 3, 10],
   ] as const)("%s: %i replicas scaling to %i", (stack, replicas, max) => {
-    for (const d of ofType(results[stack].resources, "kubernetes:apps/v1:Deployment"))
-      expect(d.inputs.spec.replicas).toBe(replicas);
+    expect(serviceDeployments(results[stack].resources)).toHaveLength(3);
+    for (const d of serviceDeployments(results[stack].resources)) expect(d.inputs.spec.replicas).toBe(replicas);
     for (const h of ofType(results[stack].resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) {
       expect([h.inputs.spec.minReplicas, h.inputs.spec.maxReplicas]).toEqual([replicas, max]);
     }
@@ -203,7 +208,7 @@ describe("Microservices per environment", () => {
   ] as const)(
     "%s: every service logs at info, writes %s%% of fast successful access lines, always those ≥ 500 ms",
     (stack, percentage) => {
-      const deployments = ofType(results[stack].resources, "kubernetes:apps/v1:Deployment");
+      const deployments = serviceDeployments(results[stack].resources);
       expect(deployments).toHaveLength(3);
       for (const d of deployments) {
         expect(envOf(d)).toMatchObject({
@@ -241,7 +246,7 @@ describe("Microservices per environment", () => {
 
   test("the fault-injection token reaches the services only where the stack enables it, from a Secret", () => {
     const tokenEnv = (stack: Stack) =>
-      ofType(results[stack].resources, "kubernetes:apps/v1:Deployment").map((d) =>
+      serviceDeployments(results[stack].resources).map((d) =>
         (d.inputs.spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[]).find(
           (e) => e.name === "ADMIN_TOKEN",
         ),

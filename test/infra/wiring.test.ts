@@ -42,11 +42,11 @@ describe("wiring between components (dev stack)", () => {
 
   test("each ServiceMonitor selects its Service's labels and port name, in its namespace", () => {
     const services = ofType(result.resources, "kubernetes:core/v1:Service");
-    // The demo services' monitors; Jaeger's (selecting a chart-made Service) is checked on the render.
+    // The demo services' and the responder's monitors; Jaeger's (selecting a chart-made Service) is checked on the render.
     const monitors = ofType(result.resources, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor").filter((m) =>
       services.some((s) => s.inputs.metadata.name === m.inputs.metadata.name),
     );
-    expect(monitors).toHaveLength(3);
+    expect(monitors.map((m) => m.inputs.metadata.name).sort()).toEqual(["order", "product", "responder", "user"]);
     for (const m of monitors) {
       const svc = services.find((s) => s.inputs.metadata.name === m.inputs.metadata.name);
       const labels = svc?.inputs.metadata.labels as Record<string, string>;

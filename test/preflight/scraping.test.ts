@@ -188,6 +188,7 @@ describe("component-scraped check", () => {
       "prometheus-blackbox-exporter",
       "otel-collector",
       "jaeger",
+      "responder",
       "order",
       "product",
       "user",

@@ -120,6 +120,33 @@ describe("references check", () => {
     expect(referencedObjectsExist([am])[0]?.message).toMatch(/spec.configSecret needs Secret p\/am-config/);
     expect(referencedObjectsExist([am, present("Secret", "am-config")])).toEqual([]);
   });
+
+  test("a RoleBinding needs its Role in its namespace and its ServiceAccount subjects in theirs (the responder's crosses namespaces)", () => {
+    const binding = (subjectNamespace?: string) =>
+      obj({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "responder", namespace: "apps" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "responder" },
+        subjects: [
+          { kind: "ServiceAccount", name: "responder", ...(subjectNamespace ? { namespace: subjectNamespace } : {}) },
+        ],
+      });
+    const role = obj({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "responder", namespace: "apps" },
+    });
+    const account = present("ServiceAccount", "responder"); // in namespace p
+    expect(referencedObjectsExist([binding("p"), role, account])).toEqual([]);
+    // the subject's namespace left out means the binding's own, where no such ServiceAccount is
+    expect(referencedObjectsExist([binding(), role, account]).map((f) => f.message)).toEqual([
+      "subjects[0] needs ServiceAccount apps/responder, which nothing creates",
+    ]);
+    expect(referencedObjectsExist([binding("p"), account]).map((f) => f.message)).toEqual([
+      "roleRef needs Role apps/responder, which nothing creates",
+    ]);
+  });
 });
 
 describe("network-policy check", () => {

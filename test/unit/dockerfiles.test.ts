@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { CONTAINER_PORT, SERVICE_NAMES } from "../../contract";
+import { CONTAINER_PORT, RESPONDER_NAME, SERVICE_NAMES } from "../../contract";
 import { ROOT } from "../support/services";
 
 /** The project's compiled files an entrypoint loads, following relative require() calls. */
@@ -21,7 +21,7 @@ function compiledClosure(entry: string): string[] {
 }
 
 /** The images cannot be built here; these checks hold each Dockerfile to what the platform relies on. */
-describe.each(SERVICE_NAMES)("apps/%s/Dockerfile", (service) => {
+describe.each([...SERVICE_NAMES, RESPONDER_NAME])("apps/%s/Dockerfile", (service) => {
   const text = readFileSync(path.join(ROOT, "apps", service, "Dockerfile"), "utf8");
   const lines = text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
   const finalStage = lines.slice(lines.map((l) => l.startsWith("FROM")).lastIndexOf(true));

@@ -2,9 +2,11 @@ import type { RenderedObject } from "../../render/render";
 import { type Finding, finding, podTemplates } from "./objects";
 
 interface Reference {
-  kind: "Secret" | "ConfigMap" | "ServiceAccount";
+  kind: "Secret" | "ConfigMap" | "ServiceAccount" | "Role";
   name: string;
   where: string;
+  /** Where the referenced object must be, when not in the referring object's namespace. */
+  namespace?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: pod specs are arbitrary JSON
@@ -56,7 +58,30 @@ function operatorReferences(r: RenderedObject): Reference[] {
   return refs;
 }
 
-/** A pod whose Secret, ConfigMap or ServiceAccount does not exist never starts (stuck in ContainerCreating). */
+/**
+ * What a RoleBinding grants to and with: its Role (in its own namespace) and its ServiceAccount subjects (in
+ * theirs; a binding across namespaces, such as the responder's, names the subject's namespace). A typo
+ * here deploys fine and fails later with 403 Forbidden.
+ */
+function bindingReferences(r: RenderedObject): Reference[] {
+  const o = r.object as Json;
+  if (o.kind !== "RoleBinding" && o.kind !== "ClusterRoleBinding") return [];
+  const refs: Reference[] = [];
+  if (o.kind === "RoleBinding" && o.roleRef?.kind === "Role") {
+    refs.push({ kind: "Role", name: o.roleRef.name, where: "roleRef" });
+  }
+  for (const [i, s] of (o.subjects ?? []).entries()) {
+    if (s?.kind !== "ServiceAccount") continue;
+    const namespace = s.namespace ?? o.metadata.namespace ?? "";
+    refs.push({ kind: "ServiceAccount", name: s.name, where: `subjects[${i}]`, namespace });
+  }
+  return refs;
+}
+
+/**
+ * A pod whose Secret, ConfigMap or ServiceAccount does not exist never starts (stuck in ContainerCreating);
+ * a RoleBinding whose Role or ServiceAccount does not exist grants nothing.
+ */
 export function referencedObjectsExist(objects: RenderedObject[]): Finding[] {
   const present = new Set(
     objects.map((r) => `${r.object.kind}/${r.object.metadata.namespace ?? ""}/${r.object.metadata.name}`),
@@ -65,18 +90,17 @@ export function referencedObjectsExist(objects: RenderedObject[]): Finding[] {
   const check = (owner: RenderedObject, namespace: string, refs: Reference[]) => {
     for (const ref of refs) {
       if (ref.kind === "ServiceAccount" && ref.name === "default") continue; // every namespace has one
-      if (!present.has(`${ref.kind}/${namespace}/${ref.name}`)) {
+      const ns = ref.namespace ?? namespace;
+      if (!present.has(`${ref.kind}/${ns}/${ref.name}`)) {
         out.push(
-          finding(
-            "references",
-            owner,
-            `${ref.where} needs ${ref.kind} ${namespace}/${ref.name}, which nothing creates`,
-          ),
+          finding("references", owner, `${ref.where} needs ${ref.kind} ${ns}/${ref.name}, which nothing creates`),
         );
       }
     }
   };
   for (const pod of podTemplates(objects)) check(pod.owner, pod.namespace, podReferences(pod.spec));
-  for (const r of objects) check(r, r.object.metadata.namespace ?? "", operatorReferences(r));
+  for (const r of objects) {
+    check(r, r.object.metadata.namespace ?? "", [...operatorReferences(r), ...bindingReferences(r)]);
+  }
   return out;
 }

@@ -1,4 +1,4 @@
-import { SERVICE_NAMES } from "../../../../contract";
+import { RESPONDER_NAME, SERVICE_NAMES } from "../../../../contract";
 import { type Namespaces, PLATFORM_SERVICES, POD_LABELS, RELEASES } from "../../../platform/naming";
 import type { RenderedObject } from "../../../render/render";
 import { serviceSelector } from "../../../services/microservice";
@@ -42,6 +42,8 @@ export function PLATFORM_COMPONENTS(ns: Namespaces): PlatformComponent[] {
     chart("prometheus-blackbox-exporter", RELEASES.blackboxExporter, RELEASES.blackboxExporter),
     { name: "otel-collector", namespace: ns.platform, pods: { ...POD_LABELS.collector }, release: RELEASES.collector },
     { name: "jaeger", namespace: ns.platform, pods: { ...POD_LABELS.jaeger }, release: RELEASES.jaeger },
+    // the alert responder's metrics are its audit trail (decisions, actions, their effect)
+    { name: RESPONDER_NAME, namespace: ns.platform, pods: { ...POD_LABELS.responder } },
     ...SERVICE_NAMES.map((service) => ({ name: service, namespace: ns.apps, pods: serviceSelector(service) })),
   ];
 }
