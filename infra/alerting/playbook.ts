@@ -17,7 +17,9 @@ export function playbookOf(groups: RuleGroup[]): PlaybookEntry[] {
     const action = rule.labels?.[ALERT_LABELS.response];
     if (!rule.alert || action === undefined) continue;
     if (!RESPONSE_ACTION_VALUES.includes(action as ResponseAction)) {
-      throw new Error(`alert ${rule.alert} declares the unknown response "${action}"`);
+      throw new Error(
+        `alert ${rule.alert} declares the unknown response "${action}" (allowed: ${RESPONSE_ACTION_VALUES.join(", ")})`,
+      );
     }
     const key = `${rule.alert}/${action}`;
     if (entries.has(key)) continue;

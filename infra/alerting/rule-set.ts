@@ -2,12 +2,13 @@ import type { StackConfig } from "../config/schema";
 import type { Namespaces } from "../platform/naming";
 import { capacityRuleGroup, storageRuleGroup } from "./capacity-rules";
 import { probeRuleGroup } from "./probe-rules";
+import { responderRuleGroup } from "./responder-rules";
 import { aggregationRuleGroup, healthRuleGroups, type RuleGroup, sloRuleGroup } from "./rules";
 import { slosFor } from "./slos";
 
 /**
  * Every rule group of a stack: SLOs of each service, dashboard aggregates, service and platform health,
- * synthetic probes, capacity.
+ * synthetic probes, capacity, the alert responder.
  */
 export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] {
   return [
@@ -22,5 +23,6 @@ export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] 
     probeRuleGroup(config.probes, ns),
     capacityRuleGroup(config, ns),
     storageRuleGroup(config, ns),
+    responderRuleGroup(ns),
   ];
 }

@@ -1,16 +1,42 @@
+import type * as bargauge from "@grafana/grafana-foundation-sdk/bargauge";
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { LABELS } from "../../contract";
+import { type DecisionOutcome, LABELS, RESPONDER_LABELS, RESPONDER_METRICS } from "../../contract";
 import { AGGREGATE_RECORDS } from "../alerting/names";
+import { eventsWithin } from "../alerting/responder-rules";
 import { PROBE_JOBS } from "../probes/probes";
 import { serviceLinks } from "./links";
-import { barGaugePanel, row, statPanel, timeseriesPanel } from "./panels";
-import { API_MATCH, legend, RATE, REQUESTS, ROUTE_MATCH, record, svc } from "./queries";
+import { barGaugePanel, type FixedColour, row, statPanel, timeseriesPanel } from "./panels";
+import { API_MATCH, legend, platform, RATE, REQUESTS, ROUTE_MATCH, record, svc } from "./queries";
 import { type DashboardSettings, errorBudget, errorRatioSteps, latencySteps, NEUTRAL, ZERO_IS_GOOD } from "./settings";
 import { shell } from "./shell";
 
 /** A blackbox-probe metric of the selected services in the environment, for the given probe jobs. */
 const probe = (metric: "probe_success" | "probe_duration_seconds", ...jobs: string[]) =>
   svc(metric, `job=~"${jobs.join("|")}"`);
+
+/** The decisions where the responder acted, or would have (dry run), or tried and failed. */
+export const ACTION_OUTCOMES = ["acted", "dry_run", "failed"] as const satisfies readonly DecisionOutcome[];
+const EFFECT_COLOURS: FixedColour[] = [
+  { pattern: "^effective$", color: "green" },
+  { pattern: "^ineffective$", color: "red" },
+  { pattern: "^unknown$", color: "text" },
+];
+const OUTCOME_COLOURS: FixedColour[] = [
+  { pattern: "^acted$", color: "green" },
+  { pattern: "^dry_run$", color: "blue" },
+  { pattern: "^failed$", color: "red" },
+];
+/** A bar gauge's bars in fixed colours by name (its thresholds colour them all alike otherwise). */
+function coloured(panel: bargauge.PanelBuilder, colours: FixedColour[]): bargauge.PanelBuilder {
+  for (const c of colours)
+    panel.overrideByRegexp(c.pattern, [{ id: "color", value: { mode: "fixed", fixedColor: c.color } }]);
+  return panel;
+}
+/**
+ * A responder counter's increments over the dashboard's range, the first one of a new series included. The
+ * responder runs in the platform namespace: its series carry that namespace, not the apps one.
+ */
+const overRange = (metric: string, ...matchers: string[]) => eventsWithin(platform(metric, ...matchers), "$__range");
 
 export function serviceOverview(settings: DashboardSettings): dashboard.DashboardBuilder {
   const rate = record(AGGREGATE_RECORDS.requestRate);
@@ -21,7 +47,7 @@ export function serviceOverview(settings: DashboardSettings): dashboard.Dashboar
     settings,
     "service-overview",
     "Service overview",
-    "RED metrics (rate, errors, duration) per service from the aggregate recording rules, busiest and failing routes, and runtime saturation. Click a series for its latency or errors dashboard, its logs or its traces.",
+    "RED metrics (rate, errors, duration) per service from the aggregate recording rules, busiest and failing routes, synthetic probes, runtime saturation, and what the alert responder decided and did. Click a series for its latency or errors dashboard, its logs or its traces.",
   )
     .withRow(row("Traffic, errors, duration"))
     .withPanel(
@@ -229,6 +255,75 @@ export function serviceOverview(settings: DashboardSettings): dashboard.Dashboar
           },
         ],
         links,
+      }),
+    )
+    .withRow(row("Responder"))
+    .withPanel(
+      timeseriesPanel({
+        title: "Responder decisions by outcome",
+        description: `Decisions per minute of the alert responder (${RESPONDER_METRICS.decisions}), one per alert of each Alertmanager notification: acted, dry_run (would have acted), failed after every retry, or why nothing was done (held, cooldown, rate_limited, duplicate, …).`,
+        unit: "opm",
+        width: 8,
+        height: 8,
+        min: 0,
+        targets: [
+          {
+            expr: `sum by (${RESPONDER_LABELS.outcome}) (rate(${platform(RESPONDER_METRICS.decisions)}[${RATE}])) * 60`,
+            legend: legend(RESPONDER_LABELS.outcome),
+          },
+        ],
+        colours: OUTCOME_COLOURS,
+      }),
+    )
+    .withPanel(
+      barGaugePanel({
+        title: "Responder actions by alert",
+        description: `Actions over the selected time range by the alert that triggered them, the action and its outcome (${ACTION_OUTCOMES.join(", ")}). In dry-run mode every action is a dry_run.`,
+        unit: "short",
+        width: 7,
+        height: 8,
+        steps: NEUTRAL,
+        targets: [
+          {
+            expr: `round(sum by (${RESPONDER_LABELS.alertname}, ${RESPONDER_LABELS.action}, ${RESPONDER_LABELS.outcome}) (${overRange(RESPONDER_METRICS.decisions, `${RESPONDER_LABELS.outcome}=~"${ACTION_OUTCOMES.join("|")}"`)}))`,
+            legend: legend(RESPONDER_LABELS.alertname, RESPONDER_LABELS.action, RESPONDER_LABELS.outcome),
+            instant: true,
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      coloured(
+        barGaugePanel({
+          title: "Action effect",
+          description: `Actions over the selected time range by what their verification window showed (${RESPONDER_METRICS.actionEffective}): effective (the alert resolved, the burn rate fell), ineffective, or unknown. Repeated ineffective actions fire ResponderActionsFailing.`,
+          unit: "short",
+          width: 4,
+          height: 8,
+          steps: NEUTRAL,
+          targets: [
+            {
+              expr: `round(sum by (${RESPONDER_LABELS.outcome}) (${overRange(RESPONDER_METRICS.actionEffective)}))`,
+              legend: legend(RESPONDER_LABELS.outcome),
+              instant: true,
+            },
+          ],
+        }),
+        EFFECT_COLOURS,
+      ),
+    )
+    .withPanel(
+      statPanel({
+        title: "Raises in force",
+        description: `Temporary replica raises the responder keeps in force (${RESPONDER_METRICS.temporaryRaises}): each is reverted when it expires, and the next pulumi up resets it anyway. Amber while one is in force: the service needed more replicas than its stack config allows.`,
+        unit: "none",
+        targets: [{ expr: `sum(${platform(RESPONDER_METRICS.temporaryRaises)}) or vector(0)`, legend: "raises" }],
+        steps: [
+          { value: null, color: "green" },
+          { value: 1, color: "orange" },
+        ],
+        width: 5,
+        height: 8,
       }),
     );
 }

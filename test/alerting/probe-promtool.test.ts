@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
+import { ALERT_LABELS, RESPONSE_ACTIONS } from "../../contract";
 import { probeRuleGroup } from "../../infra/alerting/probe-rules";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { loadStackConfig } from "../../infra/config/stack-file";
@@ -41,8 +42,14 @@ const success = (service: string, kind: Kind, values: string, namespace?: string
   series("probe_success", target(service, kind, namespace), values);
 const duration = (service: string, values: string) =>
   series("probe_duration_seconds", target(service, "endToEnd"), values);
-const alert = (service: string, kind: Kind, severity: string) => ({
-  exp_labels: { ...target(service, kind), service, severity },
+/** A failing readiness probe declares the restart response; the end-to-end and slow-probe alerts none. */
+const alert = (service: string, kind: Kind, severity: string, response?: string) => ({
+  exp_labels: {
+    ...target(service, kind),
+    service,
+    severity,
+    ...(response ? { [ALERT_LABELS.response]: response } : {}),
+  },
 });
 
 const scenario = (name: string, input_series: object[], alert_rule_test: AlertCase[]) => ({
@@ -70,9 +77,15 @@ const scenarios = [
     ],
   ),
   scenario(
-    "no ready pod behind user's Service: its readiness probe fails and pages the same way",
+    "no ready pod behind user's Service: its readiness probe fails and pages the same way, with the restart response",
     [success("user", "readiness", "0x30")],
-    [{ eval_time: `${failingFor + 2}m`, alertname: a.probeFailing, exp_alerts: [alert("user", "readiness", "page")] }],
+    [
+      {
+        eval_time: `${failingFor + 2}m`,
+        alertname: a.probeFailing,
+        exp_alerts: [alert("user", "readiness", "page", RESPONSE_ACTIONS.restart)],
+      },
+    ],
   ),
   scenario(
     `a probe that fails ${failingFor - 1} minutes at a time, with a success in between, never pages`,
@@ -110,9 +123,9 @@ describeTool("probe alerts with the real promtool", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("promtool check rules accepts the group", () => {
+  test("promtool check rules accepts the group: ServiceProbeFailing per probe job, and ServiceProbeSlow", () => {
     const result = run("promtool", ["check", "rules", path.join(dir, "rules.yaml")]);
-    expect(result.output).toContain("SUCCESS: 2 rules found");
+    expect(result.output).toContain("SUCCESS: 3 rules found");
     expect(result.status).toBe(0);
   });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
+import { ALERT_LABELS, RESPONSE_ACTIONS } from "../../contract";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { parseStackConfig } from "../../infra/config/schema";
@@ -25,19 +26,26 @@ const failed = (values: string) => ({
   series: `http_server_request_duration_seconds_count{namespace="${ns.apps}",service_name="order",http_route="/orders",http_request_method="POST",http_response_status_code="502"}`,
   values,
 });
-const burn = (severity: "page" | "ticket", longWindow: string, shortWindow: string) => ({
+const burn = (severity: "page" | "ticket", longWindow: string, shortWindow: string, slo = "availability") => ({
   exp_labels: {
     severity,
     namespace: ns.apps,
     service: "order",
     service_name: "order",
-    slo: "availability",
+    slo,
     long_window: longWindow,
     short_window: shortWindow,
+    // only the latency SLO's burns declare a response: more replicas do not fix failures
+    ...(slo === "latency" ? { [ALERT_LABELS.response]: RESPONSE_ACTIONS.raiseMaxReplicas } : {}),
   } as Record<string, string>,
 });
 const pages = [burn("page", "1h", "5m"), burn("page", "6h", "30m")];
 const tickets = [burn("ticket", "1d", "2h"), burn("ticket", "3d", "6h")];
+/** Requests of order's POST /orders answered within the prod latency threshold (0.5 s). */
+const fast = (values: string) => ({
+  series: `http_server_request_duration_seconds_bucket{namespace="${ns.apps}",service_name="order",http_route="/orders",http_request_method="POST",http_response_status_code="201",le="${config.slo.latencyThresholdSeconds}"}`,
+  values,
+});
 
 // A service of another environment sharing the Prometheus: its failures must not burn this one's budget.
 const otherEnvironmentFailing = (values: string) => ({
@@ -57,6 +65,25 @@ const sloTests = [
       { eval_time: "9m", alertname: ALERT_NAMES.fastBurn, exp_alerts: [] },
       { eval_time: "12m", alertname: ALERT_NAMES.fastBurn, exp_alerts: pages },
       { eval_time: "12m", alertname: ALERT_NAMES.slowBurn, exp_alerts: tickets },
+    ],
+  },
+  {
+    name: "every request slower than the threshold pages the latency SLO with the raise-max-replicas response",
+    interval: "1m",
+    // 10 req/s, all within the threshold for 10 minutes, then none
+    input_series: [ok("0+600x30"), fast("0+600x10 6000+0x20")],
+    alert_rule_test: [
+      { eval_time: "9m", alertname: ALERT_NAMES.fastBurn, exp_alerts: [] },
+      {
+        eval_time: "12m",
+        alertname: ALERT_NAMES.fastBurn,
+        exp_alerts: [burn("page", "1h", "5m", "latency"), burn("page", "6h", "30m", "latency")],
+      },
+      {
+        eval_time: "12m",
+        alertname: ALERT_NAMES.slowBurn,
+        exp_alerts: [burn("ticket", "1d", "2h", "latency"), burn("ticket", "3d", "6h", "latency")],
+      },
     ],
   },
   {
@@ -131,7 +158,7 @@ const healthTests = [
     ],
   ),
   health(
-    "crash looping: restarts in 15 minutes",
+    "crash looping: restarts in 15 minutes, with the restart response",
     [
       {
         series: `kube_pod_container_status_restarts_total{namespace="${ns.apps}",container="user",pod="user-1"}`,
@@ -148,7 +175,14 @@ const healthTests = [
         a.crashLooping,
         [
           {
-            exp_labels: { namespace: ns.apps, container: "user", pod: "user-1", service: "user", severity: "warning" },
+            exp_labels: {
+              namespace: ns.apps,
+              container: "user",
+              pod: "user-1",
+              service: "user",
+              severity: "warning",
+              [ALERT_LABELS.response]: RESPONSE_ACTIONS.restart,
+            },
           },
         ],
       ],
@@ -302,7 +336,7 @@ describeTool("rules with the real promtool", () => {
         evaluation_interval: "1m",
         tests: [
           {
-            ...sloTests[3],
+            ...sloTests.find((t) => t.name.startsWith("another environment's outage")),
             alert_rule_test: [{ eval_time: "65m", alertname: ALERT_NAMES.fastBurn, exp_alerts: pages }],
           },
         ],

@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { HTTP_DURATION_BUCKETS } from "../../contract";
+import {
+  ALERT_LABELS,
+  AUTOMATIC_RESPONSE_ANNOTATION,
+  HTTP_DURATION_BUCKETS,
+  RESPONSE_ACTION_VALUES,
+  RESPONSE_ACTIONS,
+} from "../../contract";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES, alertNames, RUNBOOK_BASE_URL } from "../../infra/alerting/rules";
 import { BURN_RATE_ALERTS, burnFactor } from "../../infra/alerting/slos";
@@ -36,16 +42,42 @@ describe("generated rules", () => {
     expect(promqlErrors("sum(rate(x[5m])")).not.toEqual([]);
   });
 
-  test("burn-rate alerts have no for:, and carry severity, service, slo and the windows", () => {
+  test("burn-rate alerts have no for:, and carry severity, service, slo and the windows; the latency ones a response", () => {
     const burn = groupsOf("prod")
       .flatMap((g) => g.rules)
       .filter((r) => r.alert === ALERT_NAMES.fastBurn || r.alert === ALERT_NAMES.slowBurn);
     expect(burn).toHaveLength(3 * 2 * 4);
+    const keys = ["long_window", "service", "severity", "short_window", "slo"];
     for (const r of burn) {
       expect(r.for).toBeUndefined();
-      expect(Object.keys(r.labels ?? {}).sort()).toEqual(["long_window", "service", "severity", "short_window", "slo"]);
+      const latency = r.labels?.slo === "latency";
+      expect(Object.keys(r.labels ?? {}).sort()).toEqual(latency ? [...keys, ALERT_LABELS.response].sort() : keys);
+      if (latency) expect(r.labels?.[ALERT_LABELS.response]).toBe(RESPONSE_ACTIONS.raiseMaxReplicas);
     }
   });
+
+  test.each(["dev", "staging", "prod"])(
+    "%s: every rule with a response label names a known action and says in automatic_response what it does, and only those",
+    (stack) => {
+      const alerts = groupsOf(stack)
+        .flatMap((g) => g.rules)
+        .filter((r) => r.alert);
+      const responding = alerts.filter((r) => r.labels?.[ALERT_LABELS.response] !== undefined);
+      expect(responding.length).toBeGreaterThan(0);
+      for (const r of responding) {
+        expect([r.alert, RESPONSE_ACTION_VALUES.includes(r.labels?.[ALERT_LABELS.response] as never)]).toEqual([
+          r.alert,
+          true,
+        ]);
+        expect([r.alert, r.annotations?.[AUTOMATIC_RESPONSE_ANNOTATION]]).toEqual([
+          r.alert,
+          expect.stringMatching(/\S/),
+        ]);
+      }
+      const described = alerts.filter((r) => r.annotations?.[AUTOMATIC_RESPONSE_ANNOTATION] !== undefined);
+      expect(described).toEqual(responding);
+    },
+  );
 
   test("every alert has severity, summary, description and a runbook_url whose runbook exists with the four sections", () => {
     const rules = groupsOf("prod")

@@ -1,4 +1,4 @@
-import { LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS } from "../../contract";
+import { LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS, RESPONDER_METRICS } from "../../contract";
 import { AGGREGATE_RECORDS, CAPACITY_RECORDS, SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
 import { CAPACITY_METRICS } from "../../infra/dashboards/capacity";
 import {
@@ -298,7 +298,12 @@ describe("query validation", () => {
       SLO_RECORDS.burnRate1h,
     ]);
     const contract = new Set<string>(
-      Object.values(METRICS).flatMap((name) => [name, `${name}_bucket`, `${name}_count`, `${name}_sum`]),
+      [...Object.values(METRICS), ...Object.values(RESPONDER_METRICS)].flatMap((name) => [
+        name,
+        `${name}_bucket`,
+        `${name}_count`,
+        `${name}_sum`,
+      ]),
     );
     const platform = new Set<string>([...PLATFORM_METRICS, ...CAPACITY_METRICS]);
     const used = new Set<string>();
@@ -316,7 +321,7 @@ describe("query validation", () => {
     expect([...PLATFORM_METRICS, ...CAPACITY_METRICS].filter((name) => !used.has(name))).toEqual([]);
   });
 
-  test("the overview's panels read only recording rules, runtime and probe metrics, except the range top lists (raw counters over $__range); exemplar panels read the raw buckets", () => {
+  test("the overview's panels read only recording rules, runtime, probe and responder metrics, except the range top lists (raw counters over $__range); exemplar panels read the raw buckets", () => {
     const latency = built.prod.find((d) => d.uid === "prod-latency");
     const exemplarTargets = panelsOf(latency as GeneratedDashboard)
       .flatMap((p) => p.targets)
@@ -335,9 +340,11 @@ describe("query validation", () => {
       "probe_success",
       "probe_duration_seconds",
     ];
+    // the responder's few series (a handful of alerts × actions × outcomes) are as cheap as a record
     const cheap = new Set<string>([
       ...Object.values(AGGREGATE_RECORDS).filter((r) => typeof r === "string"),
       ...runtime,
+      ...Object.values(RESPONDER_METRICS),
     ]);
     for (const p of ["p50", "p90", "p99"] as const) cheap.add(AGGREGATE_RECORDS.latencyQuantile(p));
     const topLists = overview.queries.filter(
@@ -353,6 +360,64 @@ describe("query validation", () => {
       .flatMap((q) => promqlMetricNames(substituteGrafanaVariables(q.expr)));
     expect(names.filter((n) => !cheap.has(n))).toEqual([]);
     for (const name of runtime) expect(names).toContain(name);
+  });
+});
+
+describe("the overview's Responder row", () => {
+  /** The panels between the row header `title` and the next row. */
+  const rowPanels = (d: GeneratedDashboard, title: string) => {
+    const top = (d.json.panels ?? []) as any[];
+    const start = top.findIndex((p) => p.type === "row" && p.title === title);
+    const end = top.findIndex((p, i) => i > start && p.type === "row");
+    return start < 0 ? [] : top.slice(start + 1, end < 0 ? undefined : end);
+  };
+  const overviewOf = (env: (typeof ENVIRONMENTS)[number]) =>
+    built[env].find((d) => d.uid === `${env}-service-overview`) as GeneratedDashboard;
+
+  test.each(ENVIRONMENTS)(
+    "%s: decisions by outcome, actions by alert, their effect and the raises in force, last on the dashboard",
+    (env) => {
+      const panels = rowPanels(overviewOf(env), "Responder");
+      expect(panels.map((p) => [p.type, p.title])).toEqual([
+        ["timeseries", "Responder decisions by outcome"],
+        ["bargauge", "Responder actions by alert"],
+        ["bargauge", "Action effect"],
+        ["stat", "Raises in force"],
+      ]);
+      const top = overviewOf(env).json.panels as any[];
+      expect(top.slice(-panels.length)).toEqual(panels);
+      // one line of the grid: the four panels fill its 24 columns
+      expect(panels.reduce((sum, p) => sum + p.gridPos.w, 0)).toBe(24);
+    },
+  );
+
+  test("each panel reads its responder metric, and only in the environment's platform namespace", () => {
+    const panels = rowPanels(overviewOf("prod"), "Responder");
+    const read = panels.map((p) =>
+      p.targets.flatMap((t: any) =>
+        selectorsOf({ datasource: "prometheus", expr: t.expr }).map((s) => [
+          promqlMetricNames(s.text)[0],
+          s.matchers.find((m) => m.label === "namespace")?.value,
+        ]),
+      ),
+    );
+    const platformNs = `$${DASHBOARD_VARIABLES.platformNamespace}`;
+    expect(read.map((selectors) => [...new Set(selectors.map((s: string[]) => s.join(" ")))])).toEqual([
+      [`${RESPONDER_METRICS.decisions} ${platformNs}`],
+      [`${RESPONDER_METRICS.decisions} ${platformNs}`],
+      [`${RESPONDER_METRICS.actionEffective} ${platformNs}`],
+      [`${RESPONDER_METRICS.temporaryRaises} ${platformNs}`],
+    ]);
+  });
+
+  test("actions are the decisions that acted, would have (dry run) or failed, counted over the range by alert and action", () => {
+    const actions = rowPanels(overviewOf("prod"), "Responder")[1];
+    const [target] = actions.targets;
+    expect(target.instant).toBe(true);
+    expect(target.expr).toMatch(/^round\(sum by \(alertname, action, outcome\) \(/);
+    for (const s of selectorsOf({ datasource: "prometheus", expr: target.expr }))
+      expect(s.matchers).toContainEqual({ label: "outcome", op: "=~", value: "acted|dry_run|failed" });
+    expect(target.expr).toContain("[$__range]");
   });
 });
 

@@ -67,9 +67,9 @@ function orderLoad(urls: { order: string; product: string; user: string }, rate:
 
 /**
  * Metrics of components the harness does not run: Loki, Alloy, the collector, Jaeger, Grafana, Kubernetes,
- * and the blackbox exporter (its panels are checked by the live probe test).
+ * the blackbox exporter and the responder (their panels are checked by the live probe and responder tests).
  */
-const ABSENT_HERE = /^(loki_|otelcol_|grafana_|kube_|container_|kubelet_|probe_)/;
+const ABSENT_HERE = /^(loki_|otelcol_|grafana_|kube_|container_|kubelet_|probe_|responder_)/;
 
 /** Size gauges newer than Debian's Prometheus 2.42 (the pinned chart runs Prometheus 3). */
 const NEWER_PROMETHEUS = ["prometheus_tsdb_wal_storage_size_bytes", "prometheus_tsdb_head_chunks_storage_size_bytes"];
