@@ -4,7 +4,7 @@ import { type BuiltService, buildService, type ServiceDefinition } from "../../a
 import { orderService } from "../../apps/order/service";
 import { productService } from "../../apps/product/service";
 import { userService } from "../../apps/user/service";
-import { dependencyUrlEnv, PATHS, type ServiceName } from "../../contract";
+import { type AppName, dependencyUrlEnv, PATHS, type ServiceName } from "../../contract";
 import { freePort, type Running, serve, waitFor } from "./http";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -50,7 +50,7 @@ export async function startInProcess(
 }
 
 export interface ServiceProcess {
-  name: ServiceName;
+  name: AppName;
   url: string;
   port: number;
   child: ChildProcess;
@@ -63,7 +63,7 @@ export interface ServiceProcess {
 
 /** Runs the compiled service (dist/) as a real process, the way the container does. */
 export async function startProcess(
-  name: ServiceName,
+  name: AppName,
   env: Record<string, string> = {},
   options: { waitReady?: boolean } = {},
 ): Promise<ServiceProcess> {
