@@ -9,6 +9,12 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** A process built on the services' layer (apps/lib): a demo service or the alert responder. */
 export type AppName = ServiceName | "responder";
 
+/**
+ * The pod label naming the service (`app.kubernetes.io/name`): the Deployments' selectors, and what the
+ * responder lists a service's Deployments by.
+ */
+export const SERVICE_NAME_LABEL = "app.kubernetes.io/name";
+
 /** Port every service listens on inside its container; Kubernetes Services target it by name. */
 export const CONTAINER_PORT = 8080;
 export const HTTP_PORT_NAME = "http";
@@ -161,4 +167,5 @@ export const SPAN_ATTRIBUTES = {
   faultLatencyMs: "fault.latency_ms",
 } as const;
 
+export * from "./chaos";
 export * from "./responder";

@@ -22,6 +22,7 @@ import { blackboxConfig } from "../../infra/probes/modules";
 import { PROBE_JOBS, probeObjects } from "../../infra/probes/probes";
 import { probeScrapeConfig } from "../../infra/probes/scrape-config";
 import { startLoad, summarize } from "./load";
+import { type DemoResponder, demoResponder } from "./responder";
 import {
   type BlackboxExporter,
   blackboxExporterInstalled,
@@ -43,6 +44,8 @@ const demoEnv = z.object({
   DEMO_ALERTMANAGER_PORT: intVar(1024, 65_535, 9093),
   /** The blackbox exporter (probes of the dev stack), when installed and monitoring is on. */
   DEMO_BLACKBOX_PORT: intVar(1024, 65_535, 9115),
+  /** The alert responder of the dev stack, in dry-run, when monitoring is on. */
+  DEMO_RESPONDER_PORT: intVar(1024, 65_535, 9096),
   DEMO_MONITORING: z.enum(["auto", "off"], { error: "must be auto or off" }).default("auto"),
   /**
    * The share of traces a collector would keep (prod: 10): the services sample their access lines and
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
     stopping = true;
     load?.stop();
     process.stdout.write("\nstopping the services...\n");
+    await responder?.stop();
     await monitoring?.stop();
     await prober?.stop();
     await Promise.all(
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
   let load: ReturnType<typeof startLoad> | undefined;
   let monitoring: MonitoringStack | undefined;
   let prober: BlackboxExporter | undefined;
+  let responder: DemoResponder | undefined;
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
   for (const [name, child] of children) {
@@ -154,6 +159,7 @@ async function main(): Promise<void> {
   ];
   if (env.DEMO_MONITORING === "auto" && monitoringToolsInstalled()) {
     const dev = loadStackConfig("dev");
+    const rules = ruleGroupsFor(dev, namespaces(dev));
     try {
       // the dev stack's Probes, pointed at these processes and a local exporter with the chart's modules
       if (blackboxExporterInstalled()) prober = await startBlackboxExporter(blackboxConfig(), env.DEMO_BLACKBOX_PORT);
@@ -165,24 +171,37 @@ async function main(): Promise<void> {
             endpoints: { serviceUrl: url, prober: prober.address },
           })
         : [];
+      responder = await demoResponder({
+        config: dev,
+        namespaces: namespaces(dev),
+        rules,
+        port: env.DEMO_RESPONDER_PORT,
+        logDir: env.DEMO_LOG_DIR,
+      });
       monitoring = await startMonitoringStack({
         targets: Object.fromEntries(SERVICE_NAMES.map((name) => [name, `127.0.0.1:${ports[name]}`])),
         namespaces: namespaces(dev),
-        rules: ruleGroupsFor(dev, namespaces(dev)),
-        alertmanagerConfig: alertmanagerConfig({}),
+        rules,
+        alertmanagerConfig: alertmanagerConfig({ responder: responder.receiver }),
         ports: { prometheus: env.DEMO_PROMETHEUS_PORT, alertmanager: env.DEMO_ALERTMANAGER_PORT },
         scrapeInterval: "5s",
         environment: "local",
-        extraScrapeConfigs: probes.map(probeScrapeConfig),
+        extraScrapeConfigs: [...probes.map(probeScrapeConfig), responder.scrapeConfig],
       });
+      await responder.start(monitoring.prometheusUrl);
       monitoringLines = [
         `Prometheus:   ${monitoring.prometheusUrl}   (generated rules of the dev stack: SLOs, alerts, aggregates)`,
-        `Alertmanager: ${monitoring.alertmanagerUrl}   (generated routes; no webhooks configured)`,
+        `Alertmanager: ${monitoring.alertmanagerUrl}   (generated routes; no human webhooks configured)`,
+        `Responder:    ${responder.url}   (dry-run: decides, logs and counts, changes nothing; decisions in ${env.DEMO_LOG_DIR}/responder.log; the Kubernetes API is a local stand-in holding the dev Deployments)`,
         prober
           ? `Blackbox:     http://${prober.address}   (the dev stack's probes: jobs ${Object.values(PROBE_JOBS).join(", ")})`
           : "Blackbox exporter: not installed (apt-get install prometheus-blackbox-exporter): no probes.",
       ];
     } catch (err) {
+      await responder?.stop();
+      responder = undefined;
+      await monitoring?.stop();
+      monitoring = undefined;
       await prober?.stop();
       prober = undefined;
       monitoringLines = [`Prometheus/Alertmanager did not start: ${(err as Error).message.split("\n")[0]}`];
@@ -208,6 +227,7 @@ async function main(): Promise<void> {
       `       -d '{"userId":"u-1001","items":[{"productId":"p-1001","quantity":1}]}'`,
       `  curl -s -X PUT ${url("product")}${PATHS.adminFaults} -H "authorization: Bearer ${process.env.ADMIN_TOKEN ? "$ADMIN_TOKEN" : adminToken}" \\`,
       `       -H 'content-type: application/json' -d '{"errorRate":0.5}'`,
+      "  (or -d '{\"unready\":true}': the readiness probe fails, ServiceProbeFailing fires and the responder's dry-run restart shows in its log)",
       env.DEMO_RATE > 0
         ? `Load generator: ${env.DEMO_RATE} requests/s. Ctrl-C stops everything.`
         : "Ctrl-C stops everything.",

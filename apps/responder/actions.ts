@@ -10,6 +10,7 @@ import {
   RESPONDER_EVENT_SOURCE,
   RESPONSE_ACTIONS,
   type ResponderMode,
+  SERVICE_NAME_LABEL,
   SERVICE_NAMES,
   type ServiceName,
 } from "../../contract";
@@ -17,9 +18,6 @@ import type { Logger } from "../lib/logger";
 import type { Deployment, Hpa, KubeConnection, KubeEvent } from "./kube";
 import { KubeError } from "./kube";
 import type { ActionResult, Alert, Decision, Executor, Guardrails, Target } from "./types";
-
-/** The label infra/services/microservice.ts puts on every Deployment of a service (not in the contract yet). */
-export const SERVICE_NAME_LABEL = "app.kubernetes.io/name";
 
 export const EVENT_REASONS = {
   restart: "ResponderRestart",

@@ -6,6 +6,7 @@ import {
   HTTP_PORT_NAME,
   PATHS,
   SERVICE_DEPENDENCIES,
+  SERVICE_NAME_LABEL,
   type ServiceName,
 } from "../../contract";
 import type { StackConfig } from "../config/schema";
@@ -41,7 +42,7 @@ export interface MicroserviceArgs {
 
 /** Selector labels of a demo service's pods. */
 export function serviceSelector(service: ServiceName): Record<string, string> {
-  return { "app.kubernetes.io/name": service, "app.kubernetes.io/component": "demo-service" };
+  return { [SERVICE_NAME_LABEL]: service, "app.kubernetes.io/component": "demo-service" };
 }
 
 /** One demo service: Deployment, Service, ServiceMonitor, HPA, PodDisruptionBudget, NetworkPolicy. */

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
+import { RESPONDER_NAME, SERVICE_NAMES } from "../../contract";
 import { ROOT } from "../support/services";
 
 const dir = path.join(ROOT, ".github", "workflows");
@@ -57,7 +58,8 @@ describe("GitHub workflows for users of the platform", () => {
     expect(main.jobs["deploy-staging"].needs).toBe("deploy-dev");
     expect(main.jobs["deploy-prod"].needs).toBe("deploy-staging");
     expect(main.jobs["deploy-prod"].with.environment).toBe("production");
-    expect(main.jobs.images.strategy.matrix.service).toEqual(["order", "product", "user"]);
+    // an image per deployed app: the three services and the responder, each with its Dockerfile
+    expect(main.jobs.images.strategy.matrix.service).toEqual([...SERVICE_NAMES, RESPONDER_NAME]);
     const build = main.jobs.images.steps.find((s: any) => String(s.uses).startsWith("docker/build-push-action"));
     expect(build.with.tags).toContain("${{ github.sha }}");
     const deploy = workflows["deploy.yml"];

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { deploymentObject, FakeKubeApi, hpaObject } from "../../apps/demo/kube-api-stand-in";
 import {
   type BlackboxExporter,
   type MonitoringStack,
@@ -33,7 +34,6 @@ import { blackboxConfig } from "../../infra/probes/modules";
 import { PROBE_JOBS, type ProbesConfig, probeObjects } from "../../infra/probes/probes";
 import { probeScrapeConfig } from "../../infra/probes/scrape-config";
 import { openingValues } from "../dashboards/built";
-import { deploymentObject, FakeKubeApi, hpaObject } from "../support/fake-kube-api";
 import { freePort, waitFor } from "../support/http";
 import { type ServiceProcess, startAll, startProcess, stopAll } from "../support/services";
 import { toolAvailable } from "../support/tools";

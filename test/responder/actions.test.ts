@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deploymentObject, FakeKubeApi, hpaObject, type RecordedRequest } from "../../apps/demo/kube-api-stand-in";
 import { createLogger } from "../../apps/lib/logger";
 import {
   createExecutor,
@@ -13,7 +14,6 @@ import {
   raisedCeiling,
   rfc3339Seconds,
   rolloutInProgress,
-  SERVICE_NAME_LABEL,
 } from "../../apps/responder/actions";
 import { connectKube, type Deployment, KubeError } from "../../apps/responder/kube";
 import type { Alert, Decision, Executor, Guardrails, Target } from "../../apps/responder/types";
@@ -24,8 +24,8 @@ import {
   RESTARTED_AT_ANNOTATION,
   type ResponderMode,
   type ResponseAction,
+  SERVICE_NAME_LABEL,
 } from "../../contract";
-import { deploymentObject, FakeKubeApi, hpaObject, type RecordedRequest } from "../support/fake-kube-api";
 import { blackHole } from "../support/http";
 
 const NS = "apps";

@@ -7,8 +7,8 @@
  * checks below, and the fake API server records every request of this file in allRecordedRequests.
  */
 import "./actions.test";
+import { allRecordedRequests, type RecordedRequest } from "../../apps/demo/kube-api-stand-in";
 import { type ApiOperation, RESPONDER_OPERATIONS, type ResponderOperation } from "../../contract";
-import { allRecordedRequests, type RecordedRequest } from "../support/fake-kube-api";
 
 const VERBS: Record<string, (named: boolean) => ApiOperation["verb"] | undefined> = {
   GET: (named) => (named ? "get" : "list"),

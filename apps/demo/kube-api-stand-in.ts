@@ -1,7 +1,7 @@
 /**
  * A local stand-in for the Kubernetes API server, over plain HTTP on 127.0.0.1, for the resources the
  * responder touches in one namespace: apps/v1 deployments (and their /scale), autoscaling/v2
- * horizontalpodautoscalers and core/v1 events. It holds the objects the test seeds, answers GET, LIST
+ * horizontalpodautoscalers and core/v1 events. It holds the objects the test (or the demo) seeds, answers GET, LIST
  * (labelSelector k=v), PATCH (merge semantics: strategic-merge and merge patch agree on the fields the
  * responder patches) and POST as the API server does, errors as `Status` objects, checks the bearer token,
  * records every request, and fails or drops the next matching requests on demand.
@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SERVICE_NAME_LABEL } from "../../apps/responder/actions";
+import { SERVICE_NAME_LABEL } from "../../contract";
 
 export interface RecordedRequest {
   method: string;
@@ -20,7 +20,7 @@ export interface RecordedRequest {
   body?: unknown;
 }
 
-/** Every request any fake API server of this test file received, in order (operations.test.ts reads it). */
+/** Every request any stand-in of this process received, in order (operations.test.ts reads it). */
 export const allRecordedRequests: RecordedRequest[] = [];
 
 type Json = Record<string, unknown>;
