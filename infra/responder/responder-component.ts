@@ -12,6 +12,7 @@ import {
   RESPONDER_TOKEN,
   serviceImage,
 } from "../platform/naming";
+import { CONTAINER_SECURITY_CONTEXT, HTTP_PROBES, POD_SECURITY_CONTEXT } from "../platform/workload";
 import { responderEnv } from "./env";
 import { roleRules } from "./rbac";
 
@@ -104,12 +105,7 @@ export class Responder extends pulumi.ComponentResource {
               serviceAccountName: RESPONDER_NAME,
               automountServiceAccountToken: true,
               terminationGracePeriodSeconds: 30,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 1000,
-                runAsGroup: 1000,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: POD_SECURITY_CONTEXT,
               containers: [
                 {
                   name: RESPONDER_NAME,
@@ -118,30 +114,8 @@ export class Responder extends pulumi.ComponentResource {
                   ports: [{ name: HTTP_PORT_NAME, containerPort: CONTAINER_PORT, protocol: "TCP" }],
                   env: responderEnv(config, ns, args.otlpEndpoint),
                   resources: RESOURCES,
-                  livenessProbe: {
-                    httpGet: { path: PATHS.health, port: HTTP_PORT_NAME },
-                    periodSeconds: 10,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  readinessProbe: {
-                    httpGet: { path: PATHS.ready, port: HTTP_PORT_NAME },
-                    periodSeconds: 5,
-                    timeoutSeconds: 2,
-                    failureThreshold: 2,
-                  },
-                  startupProbe: {
-                    httpGet: { path: PATHS.health, port: HTTP_PORT_NAME },
-                    periodSeconds: 2,
-                    failureThreshold: 30,
-                  },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    privileged: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
+                  ...HTTP_PROBES,
+                  securityContext: CONTAINER_SECURITY_CONTEXT,
                 },
               ],
             },

@@ -13,6 +13,7 @@ import type { StackConfig } from "../config/schema";
 import { OPEN_RULE_REASON_ANNOTATION } from "../platform/labels";
 import type { Namespaces } from "../platform/naming";
 import { clusterUrl, PLATFORM_SERVICES, SERVICE_PORT } from "../platform/naming";
+import { CONTAINER_SECURITY_CONTEXT, HTTP_PROBES, POD_SECURITY_CONTEXT } from "../platform/workload";
 import { loggingEnv, type ServiceLogging } from "./logging-env";
 
 /** The Service port the demo services are reached on inside the cluster (defined in naming.ts). */
@@ -86,12 +87,7 @@ export class Microservice extends pulumi.ComponentResource {
             spec: {
               automountServiceAccountToken: false,
               terminationGracePeriodSeconds: 30,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 1000,
-                runAsGroup: 1000,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: POD_SECURITY_CONTEXT,
               containers: [
                 {
                   name: service,
@@ -125,30 +121,8 @@ export class Microservice extends pulumi.ComponentResource {
                       : []),
                   ],
                   resources,
-                  livenessProbe: {
-                    httpGet: { path: PATHS.health, port: HTTP_PORT_NAME },
-                    periodSeconds: 10,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
-                  readinessProbe: {
-                    httpGet: { path: PATHS.ready, port: HTTP_PORT_NAME },
-                    periodSeconds: 5,
-                    timeoutSeconds: 2,
-                    failureThreshold: 2,
-                  },
-                  startupProbe: {
-                    httpGet: { path: PATHS.health, port: HTTP_PORT_NAME },
-                    periodSeconds: 2,
-                    failureThreshold: 30,
-                  },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    privileged: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
+                  ...HTTP_PROBES,
+                  securityContext: CONTAINER_SECURITY_CONTEXT,
                 },
               ],
             },
