@@ -1,4 +1,9 @@
-import type { Rule } from "../../infra/alerting/rules";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
+import type { Rule, RuleGroup } from "../../infra/alerting/rules";
+import { run } from "../support/tools";
 
 /** One promtool `alert_rule_test` case: the alerts expected to fire at eval_time (labels only). */
 export interface AlertCase {
@@ -28,5 +33,28 @@ export function withAnnotations(scenario: any, rules: Rule[]) {
         };
       }),
     })),
+  };
+}
+
+/**
+ * A folder holding one rule file for promtool, made before the suite's tests and removed after: `check()`
+ * runs `promtool check rules`, `test(scenario)` one `promtool test rules` case (annotations added).
+ */
+export function promtoolRules(prefix: string, groups: RuleGroup[]) {
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), `promtool-${prefix}-`));
+    writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const rules = groups.flatMap((g) => g.rules);
+  return {
+    check: () => run("promtool", ["check", "rules", path.join(dir, "rules.yaml")]),
+    test(scenario: unknown) {
+      const file = path.join(dir, `test-${Math.random().toString(36).slice(2)}.yaml`);
+      const tests = [withAnnotations(scenario, rules)];
+      writeFileSync(file, stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
+      return run("promtool", ["test", "rules", file]);
+    },
   };
 }

@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { stringify } from "yaml";
 import { ALERT_LABELS, RESPONSE_ACTIONS } from "../../contract";
 import { probeRuleGroup } from "../../infra/alerting/probe-rules";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
@@ -9,8 +5,8 @@ import { loadStackConfig } from "../../infra/config/stack-file";
 import { namespaces } from "../../infra/platform/naming";
 import { durationSeconds } from "../../infra/preflight/checks/rendered-config/units";
 import { PROBE_JOBS } from "../../infra/probes/probes";
-import { run, toolAvailable } from "../support/tools";
-import { type AlertCase, withAnnotations } from "./harness";
+import { toolAvailable } from "../support/tools";
+import { type AlertCase, promtoolRules } from "./harness";
 
 const describeTool = toolAvailable("promtool") ? describe : describe.skip;
 
@@ -116,26 +112,16 @@ const scenarios = [
 ];
 
 describeTool("probe alerts with the real promtool", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "promtool-probes-"));
-    writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups: [group] }));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const promtool = promtoolRules("probes", [group]);
 
   test("promtool check rules accepts the group: ServiceProbeFailing per probe job, and ServiceProbeSlow", () => {
-    const result = run("promtool", ["check", "rules", path.join(dir, "rules.yaml")]);
+    const result = promtool.check();
     expect(result.output).toContain("SUCCESS: 3 rules found");
     expect(result.status).toBe(0);
   });
 
   test.each(scenarios.map((s) => [s.name, s] as const))("promtool test rules: %s", (_name, s) => {
-    const file = path.join(dir, `test-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(
-      file,
-      stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [withAnnotations(s, group.rules)] }),
-    );
-    const result = run("promtool", ["test", "rules", file]);
+    const result = promtool.test(s);
     expect(result.output).toContain("SUCCESS");
     expect(result.status).toBe(0);
   });
@@ -146,8 +132,6 @@ describeTool("probe alerts with the real promtool", () => {
       [success("product", "endToEnd", "0x30")],
       [{ eval_time: `${failingFor + 5}m`, alertname: a.probeFailing, exp_alerts: [] }],
     );
-    const file = path.join(dir, "wrong.yaml");
-    writeFileSync(file, stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [wrong] }));
-    expect(run("promtool", ["test", "rules", file]).status).not.toBe(0);
+    expect(promtool.test(wrong).status).not.toBe(0);
   });
 });

@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { stringify } from "yaml";
 import { ALERT_LABELS, RESPONDER_METRICS, RESPONDER_NAME, RESPONSE_ACTIONS } from "../../contract";
 import {
   INEFFECTIVE_ACTIONS_THRESHOLD,
@@ -12,8 +8,8 @@ import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { namespaces } from "../../infra/platform/naming";
-import { run, toolAvailable } from "../support/tools";
-import { type AlertCase, withAnnotations } from "./harness";
+import { toolAvailable } from "../support/tools";
+import { type AlertCase, promtoolRules } from "./harness";
 
 const describeTool = toolAvailable("promtool") ? describe : describe.skip;
 
@@ -141,26 +137,16 @@ describe("the responder's rule group", () => {
 });
 
 describeTool("responder alerts with the real promtool", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "promtool-responder-"));
-    writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups: [group] }));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const promtool = promtoolRules("responder", [group]);
 
   test("promtool check rules accepts the group", () => {
-    const result = run("promtool", ["check", "rules", path.join(dir, "rules.yaml")]);
+    const result = promtool.check();
     expect(result.output).toContain("SUCCESS: 2 rules found");
     expect(result.status).toBe(0);
   });
 
   test.each(scenarios.map((s) => [s.name, s] as const))("promtool test rules: %s", (_name, s) => {
-    const file = path.join(dir, `test-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(
-      file,
-      stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests: [withAnnotations(s, group.rules)] }),
-    );
-    const result = run("promtool", ["test", "rules", file]);
+    const result = promtool.test(s);
     expect(result.output).toContain("SUCCESS");
     expect(result.status).toBe(0);
   });
@@ -172,15 +158,6 @@ describeTool("responder alerts with the real promtool", () => {
       [decisions(ALERT_NAMES.crashLooping, restart, "acted", "0+1x20")],
       [{ eval_time: "10m", alertname: a.actionsFailing, exp_alerts: [failing(restart, "acted")] }],
     );
-    const file = path.join(dir, "wrong.yaml");
-    writeFileSync(
-      file,
-      stringify({
-        rule_files: ["rules.yaml"],
-        evaluation_interval: "1m",
-        tests: [withAnnotations(wrong, group.rules)],
-      }),
-    );
-    expect(run("promtool", ["test", "rules", file]).status).not.toBe(0);
+    expect(promtool.test(wrong).status).not.toBe(0);
   });
 });
