@@ -80,7 +80,11 @@ describe("storage projections from a stack config", () => {
   test("more HPA headroom means more projected series", () => {
     const before = projection(configOf("prod"), "metrics")?.inputs.activeSeries as number;
     const after = projection(
-      configOf("prod", (c) => (c.services.order.maxReplicas = 20)),
+      configOf("prod", (c) => {
+        c.services.order.maxReplicas = 20;
+        // the responder's raise cap must stay above every maxReplicas
+        c.responder = { ...c.responder, raise: { ...c.responder?.raise, maxReplicasCap: 30 } };
+      }),
       "metrics",
     )?.inputs.activeSeries as number;
     expect(after - before).toBe(10 * 300);

@@ -7,7 +7,7 @@ import {
   type WebhookCall,
 } from "../../apps/demo/monitoring-stack";
 import { LABELS, PATHS, type ServiceName } from "../../contract";
-import { alertmanagerConfig, type DEFAULT_TIMINGS, RECEIVERS } from "../../infra/alerting/alertmanager";
+import { alertmanagerConfig, RECEIVERS } from "../../infra/alerting/alertmanager";
 import { probeRuleGroup } from "../../infra/alerting/probe-rules";
 import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { loadStackConfig } from "../../infra/config/stack-file";
@@ -16,12 +16,13 @@ import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { namespaces } from "../../infra/platform/naming";
 import { durationSeconds } from "../../infra/preflight/checks/rendered-config/units";
 import { blackboxConfig, PROBE_MODULES } from "../../infra/probes/modules";
-import { PROBE_JOBS, type ProbeObject, type ProbesConfig, probeObjects } from "../../infra/probes/probes";
+import { PROBE_JOBS, type ProbeObject, probeObjects } from "../../infra/probes/probes";
 import { probeScrapeConfig } from "../../infra/probes/scrape-config";
 import { openingValues } from "../dashboards/built";
 import { waitFor } from "../support/http";
 import { type ServiceProcess, startAll, stopAll } from "../support/services";
 import { toolAvailable } from "../support/tools";
+import { E2E_ADMIN_TOKEN, FAST_ROUTES, fastProbes, setFaults as setFaultsOf } from "./live-support";
 
 const ready =
   toolAvailable("prometheus") &&
@@ -29,16 +30,11 @@ const ready =
   toolAvailable("prometheus-blackbox-exporter");
 const describeLive = ready ? describe : describe.skip;
 
-const ADMIN_TOKEN = "e2e-admin-token-0123456789";
+const ADMIN_TOKEN = E2E_ADMIN_TOKEN;
 const config = loadStackConfig("dev");
 const ns = namespaces(config);
 // The dev stack's probes and alert rules with the waits shortened so the test takes seconds, not minutes.
-const FAST: ProbesConfig = { ...config.probes, interval: "5s", failingFor: "10s" };
-const FAST_ROUTES = {
-  page: { group_wait: "1s", group_interval: "3s", repeat_interval: "1h" },
-  ticket: { group_wait: "1s", group_interval: "3s", repeat_interval: "1h" },
-  heartbeat: { group_wait: "1s", group_interval: "5s", repeat_interval: "1h" },
-} satisfies typeof DEFAULT_TIMINGS;
+const FAST = fastProbes(config.probes);
 
 interface PromAlert {
   labels: Record<string, string>;
@@ -60,12 +56,7 @@ describeLive(
       };
       return body.data.alerts.filter((a) => a.labels.alertname === ALERT_NAMES.probeFailing && a.state === "firing");
     };
-    const setFaults = (service: ServiceName, body: object) =>
-      fetch(`${services[service].url}${PATHS.adminFaults}`, {
-        method: "PUT",
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+    const setFaults = (service: ServiceName, body: object) => setFaultsOf(services, service, body);
     const pages = (service: string): WebhookCall[] =>
       webhooks.calls.filter(
         (c) =>

@@ -20,7 +20,7 @@ import {
   SERVICE_NAMES,
   type ServiceName,
 } from "../../contract";
-import { alertmanagerConfig, type DEFAULT_TIMINGS, RECEIVERS } from "../../infra/alerting/alertmanager";
+import { alertmanagerConfig, RECEIVERS } from "../../infra/alerting/alertmanager";
 import { holdQueryOf, playbookOf } from "../../infra/alerting/playbook";
 import { probeRuleGroup } from "../../infra/alerting/probe-rules";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
@@ -31,12 +31,13 @@ import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { namespaces } from "../../infra/platform/naming";
 import { durationSeconds } from "../../infra/preflight/checks/rendered-config/units";
 import { blackboxConfig } from "../../infra/probes/modules";
-import { PROBE_JOBS, type ProbesConfig, probeObjects } from "../../infra/probes/probes";
+import { PROBE_JOBS, probeObjects } from "../../infra/probes/probes";
 import { probeScrapeConfig } from "../../infra/probes/scrape-config";
 import { openingValues } from "../dashboards/built";
 import { freePort, waitFor } from "../support/http";
 import { type ServiceProcess, startAll, startProcess, stopAll } from "../support/services";
 import { toolAvailable } from "../support/tools";
+import { E2E_ADMIN_TOKEN, FAST_ROUTES, fastProbes, setFaults as setFaultsOf } from "./live-support";
 
 const ready =
   toolAvailable("prometheus") &&
@@ -44,20 +45,13 @@ const ready =
   toolAvailable("prometheus-blackbox-exporter");
 const describeLive = ready ? describe : describe.skip;
 
-const ADMIN_TOKEN = "e2e-admin-token-0123456789";
+const ADMIN_TOKEN = E2E_ADMIN_TOKEN;
 const RESPONDER_TOKEN = "e2e-responder-token-0123456789abcdef";
 const KUBE_TOKEN = "e2e-service-account-token";
 const config = loadStackConfig("dev");
 const ns = namespaces(config);
 // The dev stack's probes, rules and routes with the waits shortened so the test takes a minute, not ten.
-const FAST: ProbesConfig = { ...config.probes, interval: "5s", failingFor: "10s" };
-const FAST_ROUTES = {
-  page: { group_wait: "1s", group_interval: "3s", repeat_interval: "1h" },
-  ticket: { group_wait: "1s", group_interval: "3s", repeat_interval: "1h" },
-  heartbeat: { group_wait: "1s", group_interval: "5s", repeat_interval: "1h" },
-  // repeats every few seconds, so the test sees that a repeat does not act again
-  responder: { group_wait: "1s", group_interval: "2s", repeat_interval: "4s" },
-} satisfies typeof DEFAULT_TIMINGS & { responder: unknown };
+const FAST = fastProbes(config.probes);
 
 interface Decision {
   alertname?: string;
@@ -92,12 +86,7 @@ describeLive(
           c.receiver === RECEIVERS.paging &&
           c.body.alerts.some((a) => a.labels.alertname === ALERT_NAMES.probeFailing && a.labels.service === "product"),
       );
-    const setFaults = (service: ServiceName, body: object) =>
-      fetch(`${services[service].url}${PATHS.adminFaults}`, {
-        method: "PUT",
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+    const setFaults = (service: ServiceName, body: object) => setFaultsOf(services, service, body);
     const metric = async (name: string, labels: Record<string, string>) => {
       const text = await (await fetch(`http://127.0.0.1:${responderPort}${PATHS.metrics}`)).text();
       return text
