@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError, intVar, numberVar, parseEnv } from "../lib/config";
@@ -22,14 +22,18 @@ import { blackboxConfig } from "../../infra/probes/modules";
 import { PROBE_JOBS, probeObjects } from "../../infra/probes/probes";
 import { probeScrapeConfig } from "../../infra/probes/scrape-config";
 import { startLoad, summarize } from "./load";
+import { Supervisor } from "./supervisor";
 import { type DemoResponder, demoResponder } from "./responder";
 import {
   type BlackboxExporter,
   blackboxExporterInstalled,
   type MonitoringStack,
   monitoringToolsInstalled,
+  type Pushgateway,
+  pushgatewayInstalled,
   startBlackboxExporter,
   startMonitoringStack,
+  startPushgateway,
 } from "./monitoring-stack";
 
 const demoEnv = z.object({
@@ -44,6 +48,8 @@ const demoEnv = z.object({
   DEMO_ALERTMANAGER_PORT: intVar(1024, 65_535, 9093),
   /** The blackbox exporter (probes of the dev stack), when installed and monitoring is on. */
   DEMO_BLACKBOX_PORT: intVar(1024, 65_535, 9115),
+  /** The Pushgateway the chaos runner pushes its results to, when installed and monitoring is on. */
+  DEMO_PUSHGATEWAY_PORT: intVar(1024, 65_535, 9091),
   /** The alert responder of the dev stack, in dry-run, when monitoring is on. */
   DEMO_RESPONDER_PORT: intVar(1024, 65_535, 9096),
   DEMO_MONITORING: z.enum(["auto", "off"], { error: "must be auto or off" }).default("auto"),
@@ -84,9 +90,17 @@ async function main(): Promise<void> {
   const otlp = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || `http://127.0.0.1:${OTLP_HTTP_PORT}`;
   mkdirSync(env.DEMO_LOG_DIR, { recursive: true });
 
-  const children = new Map<string, ChildProcess>();
+  // a service that dies is started again, as the kubelet would (chaos experiments kill them on purpose)
+  const supervisor = new Supervisor(path.join(env.DEMO_LOG_DIR, "pids.json"), (name, code, signal, delayMs) =>
+    process.stderr.write(
+      `demo: ${name} exited (${signal ?? `code ${code}`}); starting it again in ${delayMs / 1000} s (see its log)\n`,
+    ),
+  );
   for (const name of ["user", "product", "order"] as const) {
-    const child = spawn(process.execPath, [path.resolve(__dirname, "..", name, "main.js")], {
+    supervisor.start({
+      name,
+      script: path.resolve(__dirname, "..", name, "main.js"),
+      logFile: path.join(env.DEMO_LOG_DIR, `${name}.log`),
       env: {
         ...process.env,
         PORT: String(ports[name]),
@@ -98,10 +112,7 @@ async function main(): Promise<void> {
         [dependencyUrlEnv("user")]: url("user"),
         [dependencyUrlEnv("product")]: url("product"),
       },
-      stdio: ["ignore", "pipe", "inherit"],
     });
-    child.stdout?.pipe(createWriteStream(path.join(env.DEMO_LOG_DIR, `${name}.log`)));
-    children.set(name, child);
   }
 
   let stopping = false;
@@ -113,20 +124,8 @@ async function main(): Promise<void> {
     await responder?.stop();
     await monitoring?.stop();
     await prober?.stop();
-    await Promise.all(
-      [...children.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const kill = setTimeout(() => child.kill("SIGKILL"), 15_000);
-            child.once("exit", () => {
-              clearTimeout(kill);
-              resolve();
-            });
-            child.kill("SIGTERM");
-          }),
-      ),
-    );
+    await pushgateway?.stop();
+    await supervisor.stopAll();
     if (load) process.stdout.write(`load: ${summarize(load.stats)}\n`);
     process.exit(code);
   };
@@ -134,19 +133,11 @@ async function main(): Promise<void> {
   let monitoring: MonitoringStack | undefined;
   let prober: BlackboxExporter | undefined;
   let responder: DemoResponder | undefined;
+  let pushgateway: Pushgateway | undefined;
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
-  for (const [name, child] of children) {
-    child.once("exit", (code) => {
-      if (!stopping) {
-        process.stderr.write(`demo: ${name} exited unexpectedly (code ${code}); see its log\n`);
-        void stopAll(1);
-      }
-    });
-  }
-
   try {
-    await Promise.all(SERVICE_NAMES.map((name) => waitHealthy(url(name), children.get(name) as ChildProcess)));
+    await Promise.all(SERVICE_NAMES.map((name) => waitHealthy(url(name), supervisor.get(name) as ChildProcess)));
   } catch (err) {
     process.stderr.write(`demo: a service did not start: ${(err as Error).message}\n`);
     await stopAll(1);
@@ -163,6 +154,7 @@ async function main(): Promise<void> {
     try {
       // the dev stack's Probes, pointed at these processes and a local exporter with the chart's modules
       if (blackboxExporterInstalled()) prober = await startBlackboxExporter(blackboxConfig(), env.DEMO_BLACKBOX_PORT);
+      if (pushgatewayInstalled()) pushgateway = await startPushgateway(namespaces(dev), env.DEMO_PUSHGATEWAY_PORT);
       const probes = prober
         ? probeObjects({
             probes: dev.probes,
@@ -186,7 +178,11 @@ async function main(): Promise<void> {
         ports: { prometheus: env.DEMO_PROMETHEUS_PORT, alertmanager: env.DEMO_ALERTMANAGER_PORT },
         scrapeInterval: "5s",
         environment: "local",
-        extraScrapeConfigs: [...probes.map(probeScrapeConfig), responder.scrapeConfig],
+        extraScrapeConfigs: [
+          ...probes.map(probeScrapeConfig),
+          responder.scrapeConfig,
+          ...(pushgateway ? [pushgateway.scrapeConfig] : []),
+        ],
       });
       await responder.start(monitoring.prometheusUrl);
       monitoringLines = [
@@ -196,6 +192,9 @@ async function main(): Promise<void> {
         prober
           ? `Blackbox:     http://${prober.address}   (the dev stack's probes: jobs ${Object.values(PROBE_JOBS).join(", ")})`
           : "Blackbox exporter: not installed (apt-get install prometheus-blackbox-exporter): no probes.",
+        pushgateway
+          ? `Pushgateway:  ${pushgateway.url}   (chaos game-day results: npm run chaos -- all --target local)`
+          : "Pushgateway: not installed (apt-get install prometheus-pushgateway): chaos results are not kept.",
       ];
     } catch (err) {
       await responder?.stop();
@@ -204,6 +203,8 @@ async function main(): Promise<void> {
       monitoring = undefined;
       await prober?.stop();
       prober = undefined;
+      await pushgateway?.stop();
+      pushgateway = undefined;
       monitoringLines = [`Prometheus/Alertmanager did not start: ${(err as Error).message.split("\n")[0]}`];
     }
   } else if (env.DEMO_MONITORING === "off") {

@@ -218,3 +218,45 @@ export async function startBlackboxExporter(config: object, port?: number): Prom
   }
   return { address, stop };
 }
+
+/** Whether Debian's prometheus-pushgateway is installed. */
+export function pushgatewayInstalled(): boolean {
+  return spawnSync("sh", ["-c", "command -v prometheus-pushgateway"]).status === 0;
+}
+
+export interface Pushgateway {
+  url: string;
+  /** The scrape job Prometheus reads it with: `honor_labels`, so pushed `job`/`instance` labels stay. */
+  scrapeConfig: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Pushgateway on a loopback port (in memory: nothing persisted), scraped as in a cluster: its own
+ * job in the platform namespace, pushed labels kept.
+ */
+export async function startPushgateway(namespaces: Namespaces, port?: number): Promise<Pushgateway> {
+  const address = `127.0.0.1:${port ?? (await freePort())}`;
+  const logs: string[] = [];
+  const child = launch("prometheus-pushgateway", [`--web.listen-address=${address}`], logs);
+  const url = `http://${address}`;
+  const stop = () => stopChild(child);
+  try {
+    await waitFor("the Pushgateway to be ready", async () => {
+      if (child.exitCode !== null) throw new Error(logs.join(""));
+      return (await fetch(`${url}/-/ready`)).ok ? true : undefined;
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url,
+    scrapeConfig: {
+      job_name: "pushgateway",
+      honor_labels: true,
+      static_configs: [{ targets: [address], labels: { namespace: namespaces.platform } }],
+    },
+    stop,
+  };
+}

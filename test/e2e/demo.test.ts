@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { localPorts } from "../../contract";
@@ -12,11 +12,17 @@ async function scrape(url: string): Promise<string> {
 }
 
 describe("npm run demo", () => {
-  test("starts the three services with load (orders placed, some refused), and Ctrl-C stops everything cleanly", async () => {
+  test("starts the three services with load (orders placed, some refused) and the responder in dry-run, starts a killed service again (pids.json kept current), and Ctrl-C stops everything cleanly", async () => {
     const base = (await freePort()) - 3; // a free neighbourhood is likely; the demo fails loudly if not
     const ports = localPorts(base);
     const logDir = mkdtempSync(path.join(os.tmpdir(), "demo-logs-"));
-    const [promPort, amPort] = [await freePort(), await freePort()];
+    const [promPort, amPort, blackboxPort, responderPort, pushgatewayPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     const withMonitoring = toolAvailable("prometheus") && toolAvailable("prometheus-alertmanager");
     const demo = spawn(process.execPath, [path.join(ROOT, "dist/apps/demo/main.js")], {
       env: {
@@ -26,6 +32,9 @@ describe("npm run demo", () => {
         DEMO_LOG_DIR: logDir,
         DEMO_PROMETHEUS_PORT: String(promPort),
         DEMO_ALERTMANAGER_PORT: String(amPort),
+        DEMO_BLACKBOX_PORT: String(blackboxPort),
+        DEMO_RESPONDER_PORT: String(responderPort),
+        DEMO_PUSHGATEWAY_PORT: String(pushgatewayPort),
         OTEL_SDK_DISABLED: "true",
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -53,7 +62,25 @@ describe("npm run demo", () => {
         expect(out).toContain(`Alertmanager: http://127.0.0.1:${amPort}`);
         const rules = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as { data: { groups: unknown[] } };
         expect(rules.data.groups.length).toBeGreaterThan(5);
+        expect(out).toContain(`Responder:    http://127.0.0.1:${responderPort}   (dry-run`);
+        expect((await fetch(`http://127.0.0.1:${responderPort}/readyz`)).status).toBe(200);
       }
+
+      // a killed service is started again, as the kubelet would, and the pids file follows
+      const pidsFile = path.join(logDir, "pids.json");
+      const before = JSON.parse(readFileSync(pidsFile, "utf8")) as Record<string, number>;
+      process.kill(before.product as number, "SIGKILL");
+      const after = await waitFor(
+        "product started again",
+        async () => {
+          const pids = JSON.parse(readFileSync(pidsFile, "utf8")) as Record<string, number>;
+          if (pids.product === before.product) return undefined;
+          return (await fetch(`${product}/healthz`)).ok ? pids : undefined;
+        },
+        20_000,
+      );
+      expect(after.order).toBe(before.order);
+      expect(out).toMatch(/demo: product exited \(SIGKILL\); starting it again in 1 s/);
 
       demo.kill("SIGINT");
       expect(await exited).toBe(0);

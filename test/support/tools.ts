@@ -3,13 +3,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 /** The Debian package and the `.ci/run` flag that make a tool required, when not Prometheus' own. */
 const REQUIREMENTS: Record<string, { flag: string; install: string }> = {
   "prometheus-blackbox-exporter": { flag: "REQUIRE_BLACKBOX_EXPORTER", install: "prometheus-blackbox-exporter" },
+  "prometheus-pushgateway": { flag: "REQUIRE_PUSHGATEWAY", install: "prometheus-pushgateway" },
 };
 const PROMETHEUS_TOOLS = { flag: "REQUIRE_PROMETHEUS", install: "prometheus / prometheus-alertmanager" };
 
 /**
  * Whether a real tool (promtool, amtool, prometheus, alertmanager, the blackbox exporter) is on PATH. When
- * .ci/run says the tool is required (REQUIRE_PROMETHEUS=1, or REQUIRE_BLACKBOX_EXPORTER=1 for the blackbox
- * exporter) a missing tool fails the suite instead of skipping it.
+ * .ci/run says the tool is required (REQUIRE_PROMETHEUS=1, or REQUIRE_BLACKBOX_EXPORTER=1 / REQUIRE_PUSHGATEWAY=1
+ * for the blackbox exporter and the Pushgateway) a missing tool fails the suite instead of skipping it.
  */
 export function toolAvailable(tool: string): boolean {
   const { flag, install } = REQUIREMENTS[tool] ?? PROMETHEUS_TOOLS;
