@@ -36,8 +36,8 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   s3BucketSecurity,
   noPlaintextSecrets,
   faultInjection,
-  // cost and safety (advisory)
-  resourceCaps,
   noChaosInProd,
+  // cost (advisory)
+  resourceCaps,
   awsBudget,
 ];

@@ -253,7 +253,7 @@ export async function startPushgateway(namespaces: Namespaces, port?: number): P
   return {
     url,
     scrapeConfig: {
-      job_name: "pushgateway",
+      job_name: PLATFORM_SERVICES.pushgateway.name,
       honor_labels: true,
       static_configs: [{ targets: [address], labels: { namespace: namespaces.platform } }],
     },

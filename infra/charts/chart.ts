@@ -12,6 +12,8 @@ export function pinnedChart(
   key: ChartKey,
   release: { name: string; namespace: string; values: Values },
   parent: pulumi.Resource,
+  /** Applied by the engine to every object the chart renders (e.g. ignoreChanges on what Helm regenerates). */
+  transforms?: pulumi.ResourceTransform[],
 ): k8s.helm.v4.Chart {
   const pin = CHARTS[key];
   return new k8s.helm.v4.Chart(
@@ -24,6 +26,6 @@ export function pinnedChart(
       repositoryOpts: { repo: pin.repo },
       values: release.values,
     },
-    { parent },
+    transforms ? { parent, transforms } : { parent },
   );
 }

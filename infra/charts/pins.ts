@@ -24,6 +24,13 @@ export const CHARTS = {
     version: "11.17.2",
     repo: "https://prometheus-community.github.io/helm-charts",
   },
+  /** Only in stacks whose `chaos.enabled` is true (infra/chaos/chaos-component.ts). */
+  chaosMesh: { chart: "chaos-mesh", version: "2.8.3", repo: "https://charts.chaos-mesh.org" },
+  pushgateway: {
+    chart: "prometheus-pushgateway",
+    version: "3.8.0",
+    repo: "https://prometheus-community.github.io/helm-charts",
+  },
 } as const satisfies Record<string, ChartPin>;
 
 /** kube-prometheus-stack's Grafana sub-chart, whose defaults apply under its `grafana:` key. */

@@ -253,6 +253,22 @@ const responder = z.strictObject({
     .default(RESPONDER_DEFAULTS.raise),
 });
 
+/** Whether Chaos Mesh and the Pushgateway are installed when the stack does not say: dev and staging only. */
+export function defaultChaosEnabled(environment: Environment): boolean {
+  return environment !== "prod";
+}
+
+/**
+ * Chaos engineering (infra/chaos/, docs/chaos.md). `enabled` defaults by environment; prod set to true passes
+ * the schema but is refused by the policy pack (no-chaos-in-prod, mandatory).
+ */
+const chaos = z.strictObject({
+  /** Install Chaos Mesh (restricted to the apps namespace) and the Pushgateway of game-day results. */
+  enabled: z.boolean({ error: "must be true or false" }).optional(),
+  /** Create a Schedule for every catalogue experiment with a `schedule` (recurring game days). */
+  schedules: z.boolean({ error: "must be true or false" }).default(false),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
@@ -348,6 +364,8 @@ export const stackConfigSchema = z
     probes: probes.default(PROBES_DEFAULTS),
     /** The alert responder's guardrails (docs/operations.md). */
     responder: responder.default({ ...RESPONDER_DEFAULTS }),
+    /** Chaos Mesh, the Pushgateway and recurring experiments (docs/chaos.md). */
+    chaos: chaos.default({ schedules: false }),
     /** Deploy the services with an admin token, enabling runtime fault injection (chaos, alert tests). */
     faultInjection: z.boolean().default(false),
     grafana: z
@@ -381,10 +399,18 @@ export const stackConfigSchema = z
         message: `must be above the largest services.*.maxReplicas (${ceiling}), or no raise is ever possible`,
       });
     }
+    if (c.chaos.schedules && !(c.chaos.enabled ?? defaultChaosEnabled(c.environment))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["chaos", "schedules"],
+        message: "must be false while chaos.enabled is false: a Schedule needs Chaos Mesh",
+      });
+    }
   })
   .transform((c) => ({
     ...c,
     responder: { ...c.responder, mode: c.responder.mode ?? defaultResponderMode(c.environment) },
+    chaos: { ...c.chaos, enabled: c.chaos.enabled ?? defaultChaosEnabled(c.environment) },
   }));
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;

@@ -12,6 +12,9 @@ export const RELEASES = {
   collector: "otel-collector",
   jaeger: "jaeger",
   blackboxExporter: "blackbox-exporter",
+  /** Chaos Mesh and the Pushgateway of game-day results: only where `chaos.enabled` (infra/chaos/). */
+  chaosMesh: "chaos-mesh",
+  pushgateway: "pushgateway",
 } as const;
 
 /** The port of the demo services' Kubernetes Services (they target the container port by name). */
@@ -43,6 +46,11 @@ export const PLATFORM_SERVICES = {
   blackboxExporter: { name: RELEASES.blackboxExporter, port: 9115 },
   /** The alert responder (infra/responder/): Alertmanager posts to it; it targets the container port by name. */
   responder: { name: RESPONDER_NAME, port: SERVICE_PORT },
+  /** The chart's fixed Service names (its helpers hard-code them); metrics on the controller's port `http`. */
+  chaosController: { name: "chaos-mesh-controller-manager", metricsPort: 10080, metricsPortName: "http" },
+  chaosDashboard: { name: "chaos-dashboard", port: 2333 },
+  /** Where the game-day runner pushes its results (fullnameOverride in charts-values/prometheus-pushgateway.yaml). */
+  pushgateway: { name: RELEASES.pushgateway, port: 9091 },
 } as const;
 
 /** The Secret holding the responder's bearer token: read by the responder and by Alertmanager (a mounted file). */
@@ -68,6 +76,21 @@ export const POD_LABELS = {
   },
   /** The responder's own pods (infra/responder/): its Service, ServiceMonitor and NetworkPolicy select these. */
   responder: { "app.kubernetes.io/name": RESPONDER_NAME, "app.kubernetes.io/component": "alert-responder" },
+  /** Chaos Mesh names every component `chaos-mesh` and tells them apart by component. */
+  chaosController: {
+    "app.kubernetes.io/name": "chaos-mesh",
+    "app.kubernetes.io/instance": RELEASES.chaosMesh,
+    "app.kubernetes.io/component": "controller-manager",
+  },
+  chaosDaemon: {
+    "app.kubernetes.io/name": "chaos-mesh",
+    "app.kubernetes.io/instance": RELEASES.chaosMesh,
+    "app.kubernetes.io/component": "chaos-daemon",
+  },
+  pushgateway: {
+    "app.kubernetes.io/name": "prometheus-pushgateway",
+    "app.kubernetes.io/instance": RELEASES.pushgateway,
+  },
 } as const;
 
 /** Grafana datasource uids; dashboards and correlations refer to these. */

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../contract";
 import type { AlertReceivers } from "../alerting/alertmanager";
+import { ChaosEngineering, INJECT_ANNOTATION } from "../chaos/chaos-component";
 import type { StackConfig } from "../config/schema";
 import { capacityDashboardOptions } from "../dashboards/capacity";
 import { Dashboards } from "../dashboards/dashboards-component";
@@ -39,6 +40,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
   readonly tracing: Tracing;
   readonly probes: SyntheticProbes;
   readonly responder: Responder;
+  readonly chaos?: ChaosEngineering;
   readonly services: Record<ServiceName, Microservice>;
 
   constructor(name: string, args: ObservabilityPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -71,11 +73,19 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     const childOpts: pulumi.ComponentResourceOptions = { parent: this, providers };
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: k8sProvider };
 
+    // Chaos Mesh injects only into namespaces carrying its annotation: the apps namespace, where chaos is enabled.
+    const chaosTarget = (namespace: string) => config.chaos.enabled && namespace === ns.apps;
     const namespaceResources = [ns.platform, ns.apps].map(
       (namespace) =>
         new k8s.core.v1.Namespace(
           `${name}-${namespace.endsWith("-apps") ? "apps" : "platform"}-ns`,
-          { metadata: { name: namespace, labels: labelsFor(namespace) } },
+          {
+            metadata: {
+              name: namespace,
+              labels: labelsFor(namespace),
+              ...(chaosTarget(namespace) ? { annotations: { ...INJECT_ANNOTATION } } : {}),
+            },
+          },
           k8sOpts,
         ),
     );
@@ -121,6 +131,15 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       { config, namespaces: ns, labels: labelsFor("responder"), otlpEndpoint: this.tracing.otlpHttpEndpoint },
       { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring, this.tracing] },
     );
+
+    // Chaos Mesh (its CRDs, then the Schedules), the Pushgateway and its ServiceMonitor need the operator's CRDs.
+    if (config.chaos.enabled) {
+      this.chaos = new ChaosEngineering(
+        `${name}-chaos`,
+        { config, namespaces: ns, labels: labelsFor("chaos") },
+        { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
+      );
+    }
 
     let adminTokenSecret: k8s.core.v1.Secret | undefined;
     if (config.faultInjection) {
@@ -176,6 +195,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       otlpHttp: this.tracing.otlpHttpEndpoint,
       order: this.services.order.url,
       responder: this.responder.url,
+      ...(this.chaos ? { pushgateway: this.chaos.pushgatewayUrl } : {}),
     };
     const forward = (service: string, local: number, remote: number) =>
       `kubectl -n ${ns.platform} port-forward svc/${service} ${local}:${remote}`;
@@ -189,6 +209,13 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
       order: `kubectl -n ${ns.apps} port-forward svc/order 8080:80`,
       // its /metrics (decisions, actions, their effect); POST /alerts needs the token in Secret responder-token
       responder: forward(s.responder.name, 8081, s.responder.port),
+      // the runner pushes results here; the Chaos Mesh dashboard asks for a service-account token (securityMode)
+      ...(this.chaos
+        ? {
+            pushgateway: forward(s.pushgateway.name, s.pushgateway.port, s.pushgateway.port),
+            chaosDashboard: forward(s.chaosDashboard.name, s.chaosDashboard.port, s.chaosDashboard.port),
+          }
+        : {}),
     };
     this.grafanaAdminPassword = this.monitoring.grafanaAdminPassword;
     this.registerOutputs({

@@ -507,7 +507,25 @@ function toJsonSchema(schema: CrdSchema, closeObjects: boolean): JsonSchema {
     }
   }
   if (not) out.not = toJsonSchema(not, false);
+  exclusiveBoundsAsNumbers(out);
   return out;
+}
+
+/**
+ * OpenAPI v3.0 (what CRDs use) writes `exclusiveMinimum: true` beside `minimum`; JSON schema draft 7 (ajv)
+ * wants the bound itself (Chaos Mesh's Schedule `startingDeadlineSeconds`).
+ */
+function exclusiveBoundsAsNumbers(schema: JsonSchema): void {
+  for (const [exclusive, bound] of [
+    ["exclusiveMinimum", "minimum"],
+    ["exclusiveMaximum", "maximum"],
+  ] as const) {
+    if (typeof schema[exclusive] !== "boolean") continue;
+    if (schema[exclusive] === true && typeof schema[bound] === "number") {
+      schema[exclusive] = schema[bound];
+      delete schema[bound];
+    } else delete schema[exclusive];
+  }
 }
 
 const isIntOrStringBranch = (b: CrdSchema) =>

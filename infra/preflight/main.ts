@@ -16,6 +16,7 @@ import {
 } from "../render/render";
 import { runChecks } from "./checks";
 import { storageSizing } from "./checks/capacity";
+import { runnerChaosSchemaErrors } from "./checks/chaos";
 import { describe, providedObjects } from "./checks/objects";
 import {
   asKubernetesObject,
@@ -149,6 +150,8 @@ export async function preflight(
     if (verdict.notice) warnings.push(`schema: ${where}: ${verdict.notice}`);
   }
 
+  // The runner's Chaos Mesh objects are not deployed: checked against the chart's CRDs (rendered) here.
+  if (!renderSkipped) errors.push(...(await runnerChaosSchemaErrors(config, crds)));
   lap("schemas");
   // Objects in the same namespace and kind must not share a name.
   const names = new Set<string>();

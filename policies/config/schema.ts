@@ -26,8 +26,11 @@ export const policyConfigSchemas = {
     maxTracesInMemory: count,
   }),
   "cloudwatch-log-retention": policy({ minDays: count, maxDays: count }),
-  // Workload names allowed host access (node-exporter style agents rendered by charts).
-  "pod-security": policy({ hostAccessExempt: z.array(z.string()) }),
+  // Workload names allowed host access (node-exporter style agents rendered by charts), and names whose containers
+  // may break the container rules (a fault injector running as root on purpose; a chart that cannot set them).
+  "pod-security": policy({ hostAccessExempt: z.array(z.string()), containerSecurityExempt: z.array(z.string()) }),
+  // Workload names whose chart offers no way to give their containers probes.
+  "container-resources-and-probes": policy({ probesExempt: z.array(z.string()) }),
   "load-balancer-services": policy({ allowLoadBalancer: z.boolean() }),
   "fault-injection-not-in-prod": policy({ environment, allowFaultInjection: z.boolean() }),
   "resource-caps": policy({ maxReplicas: count, maxCpuCores: z.number().positive(), maxMemoryMi: count }),

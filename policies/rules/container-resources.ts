@@ -1,17 +1,21 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { configSchemaOf, type PolicyConfigOf } from "../config/schema";
 import { containersOf, kindOf, podSpecOf } from "../lib/kubernetes";
 
 /** Requests let the scheduler place pods, a memory limit contains leaks, probes let Kubernetes heal. */
 export const containerResources: ResourceValidationPolicy = {
   name: "container-resources-and-probes",
   description:
-    "Containers set resource requests and a memory limit; long-running containers that serve a port have liveness and readiness probes.",
+    "Containers set resource requests and a memory limit; long-running containers that serve a port have liveness and readiness probes (listed exemptions aside).",
   enforcementLevel: "mandatory",
+  configSchema: configSchemaOf("container-resources-and-probes"),
   validateResource: (args, report) => {
     const pod = podSpecOf(args.type, args.props);
     if (!pod) return args.notApplicable("not a workload");
-    // Jobs run to completion: probes do not apply to them.
-    const longRunning = !["Job", "CronJob"].includes(kindOf(args.type));
+    const { probesExempt } = args.getConfig<PolicyConfigOf<"container-resources-and-probes">>();
+    // Jobs run to completion: probes do not apply to them; nor to workloads whose chart cannot give them any.
+    const longRunning =
+      !["Job", "CronJob"].includes(kindOf(args.type)) && !probesExempt.includes(args.props.metadata?.name);
     for (const { name, init, spec } of containersOf(pod)) {
       const { requests, limits } = spec.resources ?? {};
       if (!requests?.cpu && !requests?.memory) report(`container ${name}: no resource requests`);

@@ -3,10 +3,12 @@ import { configSchemaOf, type PolicyConfigOf } from "../config/schema";
 import { containersOf, podSpecOf } from "../lib/kubernetes";
 import type { Json } from "../lib/values";
 
-/** Containers run unprivileged, as non-root, on a read-only root filesystem. */
+/** Containers run unprivileged, as non-root, on a read-only root filesystem; only listed workloads may not. */
 const containerSecurity: ResourceValidation = (args, report) => {
   const pod = podSpecOf(args.type, args.props);
   if (!pod) return args.notApplicable("not a workload");
+  const { containerSecurityExempt } = args.getConfig<PolicyConfigOf<"pod-security">>();
+  if (containerSecurityExempt.includes(args.props.metadata?.name)) return args.notApplicable("exempt workload");
   for (const { name, spec } of containersOf(pod)) {
     const sc: Json = spec.securityContext ?? {};
     const nonRoot = sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
@@ -31,7 +33,8 @@ const hostAccess: ResourceValidation = (args, report) => {
 
 export const podSecurity: ResourceValidationPolicy = {
   name: "pod-security",
-  description: "Workloads: non-root, not privileged, no privilege escalation, read-only root fs, no host access.",
+  description:
+    "Workloads: non-root, not privileged, no privilege escalation, read-only root fs, no host access (listed exemptions aside).",
   enforcementLevel: "mandatory",
   configSchema: configSchemaOf("pod-security"),
   validateResource: [containerSecurity, hostAccess],

@@ -17,8 +17,17 @@ export const OWNERSHIP_LABELS = ["environment", "team"];
 /** A chart names its own objects with one of these (`app` in older templates such as kps' dashboards). */
 export const IDENTITY_LABELS = ["app.kubernetes.io/name", "app"];
 
-/** Where the charts we use take labels for what they render (kps/loki/jaeger, otel-collector, alloy). */
-export const CHART_LABEL_PATHS = ["commonLabels", "additionalLabels", "controller.podLabels"];
+/**
+ * Where the charts we use take labels for what they render (kps/loki/jaeger, otel-collector, alloy, chaos-mesh,
+ * the pushgateway: its podLabels label every object it renders).
+ */
+export const CHART_LABEL_PATHS = [
+  "commonLabels",
+  "additionalLabels",
+  "controller.podLabels",
+  "customLabels",
+  "podLabels",
+];
 
 /** The identity labels belong to the chart: set again through values they become duplicate keys. */
 export const CHART_OWNED_LABEL_PREFIX = "app.kubernetes.io/";

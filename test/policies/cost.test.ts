@@ -24,16 +24,6 @@ describe("resource-caps (advisory)", () => {
   });
 });
 
-describe("no-chaos-in-prod (advisory)", () => {
-  const chaos = { type: "kubernetes:chaos-mesh.org/v1alpha1:PodChaos", name: "kill", inputs: {} };
-  test("reports chaos experiments in prod only", async () => {
-    expect(of(await evaluate([chaos], "prod"), "no-chaos-in-prod")).toEqual([
-      expect.stringContaining("PodChaos in prod"),
-    ]);
-    expect(of(await evaluate([chaos], "staging"), "no-chaos-in-prod")).toEqual([]);
-  });
-});
-
 describe("aws-budget (advisory)", () => {
   const bucket = { type: "aws:s3/bucket:Bucket", name: "logs", inputs: {} };
   const budget = { type: "aws:budgets/budget:Budget", name: "b", inputs: {} };

@@ -27,6 +27,12 @@ test("a stack checked against a stricter environment's bounds fails (the policie
   const { resources } = await runStack("dev");
   const failed = new Set(mandatory(await evaluatePolicies(resources, loadPolicyConfig("prod"))).map((v) => v.policy));
   expect([...failed].sort()).toEqual(
-    ["fault-injection-not-in-prod", "jaeger-retention", "loki-retention", "prometheus-retention"].sort(),
+    [
+      "fault-injection-not-in-prod",
+      "jaeger-retention",
+      "loki-retention",
+      "no-chaos-in-prod",
+      "prometheus-retention",
+    ].sort(),
   );
 });

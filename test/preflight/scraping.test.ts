@@ -333,7 +333,12 @@ describe("jobsProduced", () => {
 
 describe("registry", () => {
   test("runChecks reports unscraped components and monitors that reach nothing", () => {
-    const config = { namespacePrefix: "obs", environment: "dev", storage: { persistent: false } } as StackConfig;
+    const config = {
+      namespacePrefix: "obs",
+      environment: "dev",
+      storage: { persistent: false },
+      chaos: { enabled: false, schedules: false },
+    } as StackConfig;
     const wrongPort = serviceMonitor("loki", { selector: { matchLabels: LOKI }, endpoints: [{ port: "metrics" }] });
     const checks = new Set(
       runChecks([lokiPods, lokiService, wrongPort], { config, partial: false }).map((f) => f.check),

@@ -2,6 +2,7 @@ import type { StackConfig } from "../../config/schema";
 import { namespaces } from "../../platform/naming";
 import type { RenderedObject } from "../../render/render";
 import { storeClaimsExist } from "./capacity";
+import { chaosTargetsSelected } from "./chaos";
 import { dashboardsHaveTargets } from "./dashboard-targets";
 import { networkPoliciesSelectPods } from "./network-policies";
 import type { Finding } from "./objects";
@@ -24,7 +25,7 @@ export interface CheckContext {
 
 /** Every wiring check, on the union of program objects and rendered chart objects. */
 export function runChecks(objects: RenderedObject[], ctx: CheckContext): Finding[] {
-  const components = PLATFORM_COMPONENTS(namespaces(ctx.config));
+  const components = PLATFORM_COMPONENTS(namespaces(ctx.config), { chaos: ctx.config.chaos.enabled });
   // A partial render lacks sub-chart pods (or whole releases): those components are not reported missing.
   const allowMissing = ctx.partial ? componentsMaybeUnrendered(objects, components) : [];
   return [
@@ -42,5 +43,6 @@ export function runChecks(objects: RenderedObject[], ctx: CheckContext): Finding
       ctx.partial ? objects.filter((r) => r.object.kind !== "PrometheusRule" || r.origin === "program") : objects,
     ),
     ...dashboardsHaveTargets(objects, allowMissing),
+    ...chaosTargetsSelected(objects, ctx.config),
   ];
 }

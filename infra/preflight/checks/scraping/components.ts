@@ -22,7 +22,7 @@ export interface PlatformComponent {
  * really render (`app.kubernetes.io/name` + `app.kubernetes.io/instance`); the operator names the instance of
  * Prometheus and Alertmanager pods after their resource.
  */
-export function PLATFORM_COMPONENTS(ns: Namespaces): PlatformComponent[] {
+export function PLATFORM_COMPONENTS(ns: Namespaces, options: { chaos?: boolean } = {}): PlatformComponent[] {
   const chart = (name: string, instance: string, release: string, subchart?: string): PlatformComponent => ({
     name,
     namespace: ns.platform,
@@ -45,6 +45,14 @@ export function PLATFORM_COMPONENTS(ns: Namespaces): PlatformComponent[] {
     // the alert responder's metrics are its audit trail (decisions, actions, their effect)
     { name: RESPONDER_NAME, namespace: ns.platform, pods: { ...POD_LABELS.responder } },
     ...SERVICE_NAMES.map((service) => ({ name: service, namespace: ns.apps, pods: serviceSelector(service) })),
+    // where chaos is enabled: Chaos Mesh's own metrics and the game-day results the Pushgateway holds
+    ...(options.chaos
+      ? [
+          { name: "chaos-controller-manager", pods: POD_LABELS.chaosController, release: RELEASES.chaosMesh },
+          { name: "chaos-daemon", pods: POD_LABELS.chaosDaemon, release: RELEASES.chaosMesh },
+          { name: "pushgateway", pods: POD_LABELS.pushgateway, release: RELEASES.pushgateway },
+        ].map((c) => ({ ...c, namespace: ns.platform, pods: { ...c.pods } }))
+      : []),
   ];
 }
 
