@@ -238,7 +238,8 @@ export interface Pushgateway {
 export async function startPushgateway(namespaces: Namespaces, port?: number): Promise<Pushgateway> {
   const address = `127.0.0.1:${port ?? (await freePort())}`;
   const logs: string[] = [];
-  const child = launch("prometheus-pushgateway", [`--web.listen-address=${address}`], logs);
+  // Debian's build persists to one shared file by default: every run would read the last one's results
+  const child = launch("prometheus-pushgateway", [`--web.listen-address=${address}`, "--persistence.file="], logs);
   const url = `http://${address}`;
   const stop = () => stopChild(child);
   try {

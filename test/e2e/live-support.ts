@@ -1,5 +1,6 @@
 import { PATHS, type ServiceName } from "../../contract";
 import type { DEFAULT_TIMINGS, RESPONDER_TIMING } from "../../infra/alerting/alertmanager";
+import type { RuleGroup } from "../../infra/alerting/rules";
 import type { ProbesConfig } from "../../infra/probes/probes";
 
 /** What the live tests share: the services' admin token, shortened timers, fault injection and load. */
@@ -59,4 +60,28 @@ export function orderLoad(urls: { order: string; product: string; user: string }
       await Promise.all(workers);
     },
   };
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const compress = (text: string, factor: number) => {
+  const seconds = Math.max(
+    1,
+    Math.round((Number(text.slice(0, -1)) * (UNIT_SECONDS[text.slice(-1)] as number)) / factor),
+  );
+  return `${seconds}s`;
+};
+
+/**
+ * The rules with every range and `for` divided by `factor`, so a burn-rate alert fires and resolves in
+ * seconds rather than minutes; names (ratio_rate5m) and thresholds stay as generated.
+ */
+export function compressWindows(groups: RuleGroup[], factor: number): RuleGroup[] {
+  return groups.map((g) => ({
+    ...g,
+    rules: g.rules.map((r) => ({
+      ...r,
+      expr: r.expr.replace(/\[(\d+[smhd])\]/g, (_m, w: string) => `[${compress(w, factor)}]`),
+      ...(r.for ? { for: compress(r.for, factor) } : {}),
+    })),
+  }));
 }
