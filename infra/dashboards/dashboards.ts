@@ -1,5 +1,6 @@
 import type { StackConfig } from "../config/schema";
 import { buildCapacityDashboard, capacityDashboardOptions } from "./capacity";
+import { chaos } from "./chaos";
 import { errors } from "./errors";
 import { latency } from "./latency";
 import { type GeneratedDashboard, generated } from "./model";
@@ -63,12 +64,15 @@ export const PLATFORM_METRICS = [
   "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total",
 ] as const;
 
-/** The five dashboards of one environment, as Grafana JSON models with their queries. */
+/**
+ * The dashboards of one environment built from its dashboard settings (the five, and chaos: game days read
+ * the same SLOs), as Grafana JSON models with their queries.
+ */
 export function buildDashboards(settings: DashboardSettings): GeneratedDashboard[] {
-  return [serviceOverview, latency, errors, slo, platformHealth].map((build) => generated(build(settings)));
+  return [serviceOverview, latency, errors, slo, platformHealth, chaos].map((build) => generated(build(settings)));
 }
 
-/** Every dashboard a stack deploys (the five and capacity), as the Pulumi program builds them from its config. */
+/** Every dashboard a stack deploys (those above and capacity), as the Pulumi program builds them from its config. */
 export function stackDashboards(config: StackConfig): GeneratedDashboard[] {
   return [
     ...buildDashboards(dashboardSettings(config)),

@@ -18,8 +18,8 @@ export interface GeneratedDashboard {
   queries: DashboardQuery[];
 }
 
-/** Stable keys of the five dashboards; the uid is `<environment>-<key>`. */
-export const DASHBOARD_KEYS = ["service-overview", "latency", "errors", "slo", "platform-health"] as const;
+/** Stable keys of the dashboards built from the dashboard settings alone; the uid is `<environment>-<key>`. */
+export const DASHBOARD_KEYS = ["service-overview", "latency", "errors", "slo", "platform-health", "chaos"] as const;
 export type DashboardKey = (typeof DASHBOARD_KEYS)[number];
 /** Key of the capacity dashboard (capacity.ts), built apart: it needs the capacity config. */
 export const CAPACITY_DASHBOARD_KEY = "capacity";

@@ -60,6 +60,7 @@ describe("writing and --check", () => {
       "errors",
       "slo",
       "platform-health",
+      "chaos",
       "capacity",
     ]);
     expect(await run(["--environment", "staging", "--out", dir, "--check"])).toMatchObject({ code: 0 });

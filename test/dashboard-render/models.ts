@@ -28,7 +28,7 @@ export const dashboard = (panels: Model[], extra: Model = {}): Model => ({
   ...extra,
 });
 
-/** The dashboards the Pulumi program deploys, per stack: the five and the capacity dashboard. */
+/** The dashboards the Pulumi program deploys, per stack: the five, chaos and the capacity dashboard. */
 export const REAL: ReadonlyArray<{ environment: string; dashboards: GeneratedDashboard[] }> = ENVIRONMENTS.map(
   (environment) => ({ environment, dashboards: environmentDashboards(environment) }),
 );

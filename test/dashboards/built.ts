@@ -10,7 +10,7 @@ import {
 import type { DashboardSettings } from "../../infra/dashboards/settings";
 import { logqlParser, promqlParser, type SyntaxNode } from "../../infra/queries/lezer";
 
-/** The dashboards of each stack as its stack file configures them: the five, and capacity. */
+/** The dashboards of each stack as its stack file configures them: those built from the settings, and capacity. */
 export const STACKS = ["dev", "staging", "prod"] as const;
 export type Stack = (typeof STACKS)[number];
 
@@ -22,7 +22,7 @@ export const settings = Object.fromEntries(STACKS.map((s) => [s, dashboardSettin
   Stack,
   DashboardSettings
 >;
-export const five = Object.fromEntries(STACKS.map((s) => [s, buildDashboards(settings[s])])) as Record<
+export const fromSettings = Object.fromEntries(STACKS.map((s) => [s, buildDashboards(settings[s])])) as Record<
   Stack,
   GeneratedDashboard[]
 >;

@@ -163,7 +163,7 @@ withChart(
 );
 
 describe("Dashboards component with capacity settings", () => {
-  test("adds the capacity dashboard as a sixth ConfigMap", async () => {
+  test("adds the capacity dashboard as a seventh ConfigMap", async () => {
     const config = configOf("staging");
     const { resources } = await collectResources("staging", {}, () => {
       new Dashboards("dashboards", {
@@ -175,7 +175,7 @@ describe("Dashboards component with capacity settings", () => {
       return {};
     });
     const configMaps = resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap");
-    expect(configMaps).toHaveLength(6);
+    expect(configMaps).toHaveLength(7);
     const capacity = configMaps.find((c) => c.name === "dashboards-staging-capacity");
     expect(JSON.parse(capacity?.inputs.data["staging-capacity.json"])).toEqual(built.staging.json);
   });

@@ -1,6 +1,15 @@
-import { LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS, RESPONDER_METRICS } from "../../contract";
+import {
+  CHAOS_METRICS,
+  LABELS,
+  LOG_DECISIONS,
+  LOG_FIELDS,
+  LOG_KINDS,
+  METRICS,
+  RESPONDER_METRICS,
+} from "../../contract";
 import { AGGREGATE_RECORDS, CAPACITY_RECORDS, SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
 import { CAPACITY_METRICS } from "../../infra/dashboards/capacity";
+import { CHAOS_MESH_METRICS } from "../../infra/dashboards/chaos";
 import {
   buildDashboards,
   DASHBOARD_KEYS,
@@ -27,7 +36,7 @@ import { collectResources } from "../../infra/preflight/collect";
 import { logqlParser, type SyntaxNode } from "../../infra/queries/lezer";
 import { alloyLokiLabels } from "../infra/alloy-text";
 import {
-  five as built,
+  fromSettings as built,
   configs,
   STACKS as ENVIRONMENTS,
   openingValues,
@@ -44,9 +53,9 @@ const promQueries = prodQueries.filter((q) => q.datasource === "prometheus");
 const lokiQueries = prodQueries.filter((q) => q.datasource === "loki");
 
 describe("dashboard generation", () => {
-  test("five dashboards build for every environment, with panels and queries", () => {
+  test("six dashboards build from the settings for every environment (the five and chaos), with panels and queries", () => {
     for (const env of ENVIRONMENTS) {
-      expect(built[env]).toHaveLength(5);
+      expect(built[env]).toHaveLength(6);
       for (const d of built[env]) {
         expect(panelsOf(d).length).toBeGreaterThan(0);
         expect(d.queries.length).toBeGreaterThan(0);
@@ -305,7 +314,9 @@ describe("query validation", () => {
         `${name}_sum`,
       ]),
     );
-    const platform = new Set<string>([...PLATFORM_METRICS, ...CAPACITY_METRICS]);
+    const platform = new Set<string>([...PLATFORM_METRICS, ...CAPACITY_METRICS, ...CHAOS_MESH_METRICS]);
+    // the game-day results the chaos runner pushes (contract/chaos.ts)
+    for (const name of Object.values(CHAOS_METRICS)) contract.add(name);
     const used = new Set<string>();
     const unknown: string[] = [];
     for (const q of promQueries) {
@@ -318,7 +329,9 @@ describe("query validation", () => {
     }
     expect(unknown).toEqual([]);
     // and the allow-lists hold nothing the dashboards do not use
-    expect([...PLATFORM_METRICS, ...CAPACITY_METRICS].filter((name) => !used.has(name))).toEqual([]);
+    expect([...PLATFORM_METRICS, ...CAPACITY_METRICS, ...CHAOS_MESH_METRICS].filter((name) => !used.has(name))).toEqual(
+      [],
+    );
   });
 
   test("the overview's panels read only recording rules, runtime, probe and responder metrics, except the range top lists (raw counters over $__range); exemplar panels read the raw buckets", () => {
@@ -498,7 +511,7 @@ describe("Dashboards component", () => {
     });
     expect(resources.filter((r) => r.type === "observability-platform:dashboards:Dashboards")).toHaveLength(1);
     const configMaps = resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap");
-    expect(configMaps).toHaveLength(5);
+    expect(configMaps).toHaveLength(6);
     const uids = built.staging.map((d) => d.uid);
     expect(configMaps.map((c) => c.name)).toEqual(uids.map((uid) => `dashboards-${uid}`));
     configMaps.forEach((c, i) => {
