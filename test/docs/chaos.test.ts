@@ -8,23 +8,11 @@ import { REGENERATE_COMMAND, replaceSection, staleSections } from "../../apps/do
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import { type Fault, LOCAL_FAULTS } from "../../infra/chaos/experiments";
 import { repoRoot } from "../../infra/charts/values-files";
+import { tableRows } from "./markdown";
 
 const ROOT = repoRoot();
 const read = (relative: string) => readFileSync(path.join(ROOT, relative), "utf8");
 const doc = read("docs/chaos.md");
-
-/** Markdown table rows as trimmed cells (header and separator dropped; escaped pipes kept in their cell). */
-const tableRows = (table: string) =>
-  table
-    .split("\n")
-    .filter((l) => l.startsWith("|"))
-    .slice(2)
-    .map((l) =>
-      l
-        .split(/(?<!\\)\|/)
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
 
 describe("the generated catalogue in docs/chaos.md", () => {
   test("equals what infra/chaos/catalogue.ts generates now", () => {

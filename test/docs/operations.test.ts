@@ -26,25 +26,13 @@ import {
 } from "../../infra/dashboards/query-check";
 import { namespaces } from "../../infra/platform/naming";
 import { chartSourcesDir } from "../../infra/render/render";
+import { tableRows } from "./markdown";
 
 const ROOT = repoRoot();
 const DOCS = path.join(ROOT, "docs");
 const read = (relative: string) => readFileSync(path.join(ROOT, relative), "utf8");
 const configs = ENVIRONMENTS.map((stack) => loadStackConfig(stack));
 const groupsOf = (config: StackConfig) => ruleGroupsFor(config, namespaces(config));
-
-/** Markdown tables as rows of trimmed cells (header and separator dropped). */
-const tableRows = (table: string) =>
-  table
-    .split("\n")
-    .filter((l) => l.startsWith("|"))
-    .slice(2)
-    .map((l) =>
-      l
-        .split(/(?<!\\)\|/)
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
 
 describe("the generated sections of docs/operations.md", () => {
   const doc = read("docs/operations.md");
