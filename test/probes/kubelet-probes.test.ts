@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { dependencyUrlEnv, SERVICE_NAMES, type ServiceName } from "../../contract";
 import { ofType, runStack } from "../infra/support";
@@ -59,9 +61,11 @@ describe("a blocked event loop fails liveness (so the kubelet restarts the proce
     "%s: no answer to the liveness probe within its timeoutSeconds while the loop is blocked; answers again once it is free",
     async (service) => {
       const liveness = probes[service].liveness;
+      const dir = mkdtempSync(path.join(os.tmpdir(), "probe-block-"));
+      const release = path.join(dir, "release");
       const env: Record<string, string> = {
         NODE_OPTIONS: `--require ${BLOCKER}`,
-        BLOCK_EVENT_LOOP_MS: String(liveness.timeoutMs + 1_500),
+        BLOCK_EVENT_LOOP_RELEASE: release,
         OTEL_SDK_DISABLED: "true",
         LOG_LEVEL: "warn",
         // order only validates its dependencies' URLs at start; nothing is called here
@@ -78,13 +82,16 @@ describe("a blocked event loop fails liveness (so the kubelet restarts the proce
         const blocked = await runHttpProbe(proc.url, liveness);
         expect(blocked).toMatchObject({ ok: false, error: "timeout" });
         expect(blocked.ms).toBeGreaterThanOrEqual(liveness.timeoutMs - 50);
+        writeFileSync(release, ""); // the block ends when the test says so, however slow the machine is
         await waitFor("the loop to be free", async () =>
           proc.stderr.join("").includes("event loop free") ? true : undefined,
         );
         expect(await runHttpProbe(proc.url, liveness)).toMatchObject({ ok: true, status: 200 });
         expect(proc.child.exitCode).toBeNull(); // the process itself never died: only the kubelet would restart it
       } finally {
+        writeFileSync(release, "");
         await proc.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   );
