@@ -1,25 +1,23 @@
-import type { Experiment } from "./experiments";
+import type { ExperimentDefinition } from "./experiments";
 
 /**
- * The starter catalogue: every fault family, every service. Time limits are for the real rule windows
- * (a fast burn needs its 5m window to fill and then to empty again: recovery takes minutes, not seconds).
+ * The starter catalogue: every fault family, every service. An SLO-burn experiment states its premise (the
+ * share of requests the fault makes bad) and the runner plans its fault length and limits from the stack's
+ * objective, burn-rate pairs and Prometheus' history (plan.ts); the others state their limits, which follow
+ * from rules with fixed `for` durations rather than from the budget.
  */
-export const CATALOGUE: Experiment[] = [
+export const CATALOGUE: ExperimentDefinition[] = [
   {
     name: "product-errors",
-    description: "product fails half its API requests: order's availability page fires, its ticket stays inhibited",
+    description:
+      "product fails half its API requests: order's availability page fires, its ticket reaches nobody while it does",
     target: "product",
     fault: { kind: "http-errors", errorRate: 0.5, errorStatus: 500 },
-    durationSeconds: 180,
-    hypothesis: {
-      mustFire: [{ alertname: "SLOFastBurn", labels: { service: "order", slo: "availability" } }],
-      mustNotFire: [{ alertname: "SLOSlowBurn", labels: { service: "order", slo: "availability" } }],
-      maxDetectSeconds: 180,
-      maxRecoverSeconds: 480,
-      maxBudgetConsumed: 0.1,
-      sliServices: ["order"],
-    },
+    // order fails when any item's product lookup fails: about half its requests with the demo's mix
+    burn: { service: "order", slo: "availability", badRatio: 0.4 },
+    hypothesis: { mustNotFire: [], sliServices: ["order"] },
   },
+
   {
     name: "product-killed",
     description: "product's pod (locally: its process) is killed: ServiceTargetDown fires, and clears once it is back",
@@ -37,65 +35,56 @@ export const CATALOGUE: Experiment[] = [
   },
   {
     name: "user-latency",
-    description: "user answers 1.5 s late: order's latency SLO pages",
+    description: "user answers 1.5 s late (below order's 2 s timeout): user's latency SLO pages",
     target: "user",
     fault: { kind: "http-latency", latencyMs: 1500, jitterMs: 100 },
-    durationSeconds: 180,
+    burn: { service: "user", slo: "latency", badRatio: 0.9 },
     hypothesis: {
-      mustFire: [{ alertname: "SLOFastBurn", labels: { service: "order", slo: "latency" } }],
-      mustNotFire: [{ alertname: "SLOSlowBurn", labels: { service: "order", slo: "latency" } }],
-      maxDetectSeconds: 180,
-      maxRecoverSeconds: 480,
-      maxBudgetConsumed: 0.1,
-      sliServices: ["order"],
+      mustNotFire: [{ alertname: "ServiceTargetDown", labels: { service: "user" } }],
+      sliServices: ["user"],
     },
   },
+
   {
-    name: "order-lookup-outage",
-    description: "order's lookup route is down (503): order's availability page fires",
+    name: "order-checkout-outage",
+    description: "order's checkout route (POST /orders) is down (503): order's availability page fires",
     target: "order",
-    fault: { kind: "route-outage", route: "/orders/:id" },
-    durationSeconds: 180,
+    fault: { kind: "route-outage", route: "/orders" },
+    // placing orders is most of order's traffic; reads of /orders/:id go on
+    burn: { service: "order", slo: "availability", badRatio: 0.7 },
     hypothesis: {
-      mustFire: [{ alertname: "SLOFastBurn", labels: { service: "order", slo: "availability" } }],
       mustNotFire: [{ alertname: "ServiceTargetDown", labels: { service: "order" } }],
-      maxDetectSeconds: 180,
-      maxRecoverSeconds: 480,
-      maxBudgetConsumed: 0.1,
       sliServices: ["order"],
     },
   },
+
   {
     name: "order-to-product-delay",
     description: "300 ms more on every packet from order to product: order's latency SLO pages",
     target: "order",
     fault: { kind: "network-delay", towards: "product", latencyMs: 300, jitterMs: 50 },
-    durationSeconds: 300,
+    // every order placed waits on product at least once: 300 ms per call, above the 0.5 s threshold from two
+    burn: { service: "order", slo: "latency", badRatio: 0.5 },
     hypothesis: {
-      mustFire: [{ alertname: "SLOFastBurn", labels: { service: "order", slo: "latency" } }],
       mustNotFire: [{ alertname: "ServiceTargetDown", labels: { service: "product" } }],
-      maxDetectSeconds: 240,
-      maxRecoverSeconds: 480,
-      maxBudgetConsumed: 0.1,
       sliServices: ["order"],
     },
     schedule: "0 10 * * 2",
   },
+
   {
     name: "order-to-user-loss",
-    description: "30 % of packets from order to user are lost: retries and timeouts, order's availability pages",
+    description:
+      "30 % of packets from order to user are lost: retransmissions run into timeouts, order's availability pages",
     target: "order",
     fault: { kind: "network-loss", towards: "user", lossPercent: 30 },
-    durationSeconds: 300,
+    burn: { service: "order", slo: "availability", badRatio: 0.2 },
     hypothesis: {
-      mustFire: [{ alertname: "SLOFastBurn", labels: { service: "order" } }],
       mustNotFire: [{ alertname: "ServiceTargetDown", labels: { service: "user" } }],
-      maxDetectSeconds: 240,
-      maxRecoverSeconds: 480,
-      maxBudgetConsumed: 0.1,
       sliServices: ["order"],
     },
   },
+
   {
     name: "user-cpu-stress",
     description: "two workers burn 80 % CPU in user's pods: no page while user keeps within its SLO (headroom holds)",

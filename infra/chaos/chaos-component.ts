@@ -7,8 +7,8 @@ import { mergeValues, staticValues, type Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES, POD_LABELS, RELEASES } from "../platform/naming";
-import { CATALOGUE } from "./catalogue";
 import { type ChaosObject, scheduleObject } from "./chaos-mesh";
+import { stackPlan } from "./plan";
 
 export interface ChaosEngineeringArgs {
   config: StackConfig;
@@ -140,9 +140,9 @@ export class ChaosEngineering extends pulumi.ComponentResource {
     );
 
     this.schedules = config.chaos.schedules
-      ? CATALOGUE.map((experiment) => scheduleObject(experiment, ns.apps, labels)).filter(
-          (s): s is ChaosObject => s !== undefined,
-        )
+      ? stackPlan(config)
+          .map((experiment) => scheduleObject(experiment, ns.apps, labels))
+          .filter((s): s is ChaosObject => s !== undefined)
       : [];
     for (const schedule of this.schedules) {
       // the Schedule CRD comes with the chart

@@ -11,7 +11,9 @@ import {
   scheduleObject,
 } from "../../infra/chaos/chaos-mesh";
 import type { Experiment } from "../../infra/chaos/experiments";
+import { stackPlan } from "../../infra/chaos/plan";
 import { repoRoot } from "../../infra/charts/values-files";
+import { loadStackConfig } from "../../infra/config/stack-file";
 import { type KubernetesObject, validateKubernetesObject } from "../../infra/preflight/k8s-schemas";
 import { chartSourcesDir } from "../../infra/render/render";
 import { serviceSelector } from "../../infra/services/microservice";
@@ -19,7 +21,13 @@ import { ofType, runStack } from "./support";
 
 const NS = "obs-dev-apps";
 const LABELS = { team: "platform" };
-const experiment = (name: string) => CATALOGUE.find((e) => e.name === name) as Experiment;
+// The catalogue as the dev stack runs it: burn experiments get their planned length and limits.
+const PLANNED = stackPlan(loadStackConfig("dev"));
+const experiment = (name: string) => {
+  const found = PLANNED.find((e) => e.name === name);
+  if (!found) throw new Error(`no catalogue experiment ${name}`);
+  return found;
+};
 const only = (e: Experiment) => chaosObjects(e, NS, LABELS)[0] as ChaosObject;
 const spec = (o: ChaosObject | undefined): any => o?.spec;
 
@@ -32,7 +40,7 @@ describe("chaosObjects: one Chaos Mesh object per infrastructure fault", () => {
     ["cpu-stress", "StressChaos", {}],
     ["memory-stress", "StressChaos", {}],
   ])("a %s fault becomes a %s with mode one, the experiment's duration and its label", (kind, chaosKind, extra) => {
-    const e = CATALOGUE.find((x) => x.fault.kind === kind) as Experiment;
+    const e = PLANNED.find((x) => x.fault.kind === kind) as Experiment;
     const objects = chaosObjects(e, NS, LABELS);
     expect(objects).toHaveLength(1);
     expect(objects[0]).toMatchObject({
@@ -44,7 +52,7 @@ describe("chaosObjects: one Chaos Mesh object per infrastructure fault", () => {
   });
 
   test("HTTP-level faults (error rate, latency, route outage) make no object: they go through the fault API", () => {
-    const http = CATALOGUE.filter((e) => ["http-errors", "http-latency", "route-outage"].includes(e.fault.kind));
+    const http = PLANNED.filter((e) => ["http-errors", "http-latency", "route-outage"].includes(e.fault.kind));
     expect(http.length).toBeGreaterThanOrEqual(3);
     for (const e of http) expect(chaosObjects(e, NS, LABELS)).toEqual([]);
   });
@@ -90,7 +98,22 @@ describe("chaosObjects: one Chaos Mesh object per infrastructure fault", () => {
         fault: { kind: "memory-stress", workers: 1, size: "lots" },
       }),
     ).toEqual(['experiment "product-memory-stress": fault.size must be a size such as "200MiB" or "25%"']);
-    for (const e of CATALOGUE) expect([e.name, experimentProblems(e)]).toEqual([e.name, []]);
+  });
+
+  test.each(["dev", "staging", "prod"])(
+    "%s: every experiment as the stack plans it is a valid Chaos Mesh experiment (planned lengths within 1..86400 s)",
+    (stack) => {
+      const planned = stackPlan(loadStackConfig(stack));
+      expect(planned.map((e) => e.name)).toEqual(CATALOGUE.map((e) => e.name));
+      for (const e of planned) expect([e.name, experimentProblems(e)]).toEqual([e.name, []]);
+    },
+  );
+
+  test("a planned length past a day is refused by the same check (so the check above can fail)", () => {
+    const planned = { ...experiment("order-to-product-delay"), durationSeconds: 86_401 };
+    expect(experimentProblems(planned)).toEqual([
+      'experiment "order-to-product-delay": durationSeconds must be an integer from 1 to 86400',
+    ]);
   });
 });
 
@@ -140,7 +163,7 @@ withCrds("against the chart's CustomResourceDefinitions", () => {
   };
 
   test("every catalogue object and Schedule is valid", async () => {
-    const objects = CATALOGUE.flatMap((e) => [...chaosObjects(e, NS, LABELS), scheduleObject(e, NS, LABELS)]);
+    const objects = PLANNED.flatMap((e) => [...chaosObjects(e, NS, LABELS), scheduleObject(e, NS, LABELS)]);
     const defined = objects.filter((o): o is ChaosObject => o !== undefined);
     expect(defined.map((o) => o.kind).sort()).toEqual(
       expect.arrayContaining(["NetworkChaos", "PodChaos", "Schedule", "StressChaos"]),
@@ -177,7 +200,7 @@ describe("selectors against the Deployments the Microservice component creates (
     Object.entries(selector.labelSelectors).every(([k, v]) => deployment.spec.template.metadata.labels[k] === v);
 
   test("each object selects exactly its target's pods (and a network fault's target, the dependency's)", () => {
-    const infra = CATALOGUE.filter((e) => chaosObjects(e, NS, LABELS).length > 0);
+    const infra = PLANNED.filter((e) => chaosObjects(e, NS, LABELS).length > 0);
     expect(infra.length).toBeGreaterThanOrEqual(6);
     for (const e of infra) {
       const s = spec(only(e));

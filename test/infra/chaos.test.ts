@@ -1,7 +1,9 @@
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import { keepGeneratedCertificates, REGENERATED_ON_RENDER } from "../../infra/chaos/chaos-component";
+import { stackPlan } from "../../infra/chaos/plan";
 import { repoRoot } from "../../infra/charts/values-files";
 import { defaultChaosEnabled } from "../../infra/config/schema";
+import { loadStackConfig } from "../../infra/config/stack-file";
 import { namespaces, POD_LABELS, RELEASES } from "../../infra/platform/naming";
 import { selects } from "../../infra/preflight/checks/objects";
 import { scrapeTargets } from "../../infra/preflight/checks/scraping";
@@ -78,6 +80,27 @@ describe("Chaos Mesh and the Pushgateway per stack (Pulumi mocks)", () => {
     expect(names(stacks.dev)).toEqual([]);
     const devOn = (await runStack("dev", (p) => (p.chaos = { enabled: true, schedules: true }))).resources;
     expect(names(devOn).sort()).toEqual(recurring.map((e) => e.name).sort());
+  });
+
+  test("each Schedule runs its experiment for the length planned from its own stack's objectives, not a written one", async () => {
+    const durations = (resources: Resources) =>
+      Object.fromEntries(
+        ofType(resources, "kubernetes:chaos-mesh.org/v1alpha1:Schedule").map((s) => {
+          const type = s.inputs.spec.type as string;
+          const held = s.inputs.spec[`${type.charAt(0).toLowerCase()}${type.slice(1)}`];
+          return [s.inputs.metadata.name, held.duration];
+        }),
+      );
+    const planned = (stack: Stack) => (name: string) =>
+      `${stackPlan(loadStackConfig(stack)).find((e) => e.name === name)?.durationSeconds}s`;
+    const staging = durations(stacks.staging);
+    expect(Object.keys(staging).length).toBeGreaterThan(0);
+    for (const [name, duration] of Object.entries(staging))
+      expect([name, duration]).toEqual([name, planned("staging")(name)]);
+    // a burn experiment's length follows the objective: dev's 95 % latency SLO pages later than staging's 99 %
+    const devOn = durations((await runStack("dev", (p) => (p.chaos = { enabled: true, schedules: true }))).resources);
+    expect(devOn["order-to-product-delay"]).toBe(planned("dev")("order-to-product-delay"));
+    expect(devOn["order-to-product-delay"]).not.toBe(staging["order-to-product-delay"]);
   });
 
   test("chaos config: schedules without Chaos Mesh and a non-boolean are refused, naming the field", () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import { chaosObjects, scheduleObject } from "../../infra/chaos/chaos-mesh";
+import { stackPlan } from "../../infra/chaos/plan";
 import { repoRoot } from "../../infra/charts/values-files";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { namespaces } from "../../infra/platform/naming";
@@ -16,6 +17,8 @@ import { obj } from "./support";
 
 const config = loadStackConfig("dev");
 const ns = namespaces(config);
+// The catalogue as the dev stack runs it (burn experiments with their planned length).
+const planned = stackPlan(config);
 let program: RenderedObject[];
 beforeAll(async () => {
   const { resources } = await runStack("dev");
@@ -33,6 +36,15 @@ describe("chaos-targets: every Chaos Mesh selector reaches pods Chaos Mesh may i
   test("the dev stack's objects give every runner experiment its target pods (no findings)", () => {
     expect(runnerChaosObjects(config).length).toBeGreaterThanOrEqual(6);
     expect(messages(program)).toEqual([]);
+  });
+
+  test("the runner's objects are the dev plan's: a burn experiment's object lasts its planned length", () => {
+    const delay = runnerChaosObjects(config).find((r) => r.object.metadata.name === "order-to-product-delay");
+    const length = planned.find((e) => e.name === "order-to-product-delay")?.durationSeconds;
+    expect(length).toBeGreaterThan(0);
+    expect((delay?.object as unknown as { spec?: { duration?: string } } | undefined)?.spec?.duration).toBe(
+      `${length}s`,
+    );
   });
 
   test("without the inject annotation on the apps namespace every experiment is reported", () => {
@@ -66,8 +78,8 @@ describe("chaos-targets: every Chaos Mesh selector reaches pods Chaos Mesh may i
   });
 
   test("a deployed Schedule is checked through the spec it holds", () => {
-    const e = CATALOGUE.find((x) => x.schedule && x.fault.kind === "network-delay");
-    const schedule = scheduleObject(e as (typeof CATALOGUE)[number], ns.apps, {}) as any;
+    const e = planned.find((x) => x.schedule && x.fault.kind === "network-delay");
+    const schedule = scheduleObject(e as (typeof planned)[number], ns.apps, {}) as any;
     schedule.spec.networkChaos.selector.labelSelectors = { "app.kubernetes.io/name": "ordr" };
     expect(messages([...program, obj(schedule)])).toEqual([
       expect.stringMatching(/^Schedule obs-dev-apps\/.*: schedule's selector .*"ordr".* selects no pod$/),
@@ -113,8 +125,8 @@ withCrds("the runner's objects and Schedules against the chart's CRDs", () => {
   });
 
   test("OpenAPI's boolean exclusiveMinimum is honoured: a Schedule's startingDeadlineSeconds of 0 fails, 1 passes", async () => {
-    const e = CATALOGUE.find((x) => x.schedule && chaosObjects(x, ns.apps, {}).length > 0);
-    const schedule = scheduleObject(e as (typeof CATALOGUE)[number], ns.apps, {}) as any;
+    const e = planned.find((x) => x.schedule && chaosObjects(x, ns.apps, {}).length > 0);
+    const schedule = scheduleObject(e as (typeof planned)[number], ns.apps, {}) as any;
     const verdict = (seconds: number) =>
       validateKubernetesObject({ ...schedule, spec: { ...schedule.spec, startingDeadlineSeconds: seconds } }, { crds });
     expect(await verdict(1)).toEqual({ status: "valid" });

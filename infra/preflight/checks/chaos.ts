@@ -1,6 +1,6 @@
 import { CHAOS_MESH_INJECT_ANNOTATION } from "../../../policies/rules/no-chaos-in-prod";
-import { CATALOGUE } from "../../chaos/catalogue";
 import { type ChaosObject, chaosObjects } from "../../chaos/chaos-mesh";
+import { stackPlan } from "../../chaos/plan";
 import type { StackConfig } from "../../config/schema";
 import { commonLabels } from "../../platform/labels";
 import { namespaces } from "../../platform/naming";
@@ -18,10 +18,12 @@ import { type Finding, finding, podTemplates, selectsMap } from "./objects";
 export function runnerChaosObjects(config: StackConfig): RenderedObject[] {
   if (!config.chaos.enabled) return [];
   const labels = commonLabels(config, "chaos");
-  return CATALOGUE.flatMap((e) => chaosObjects(e, namespaces(config).apps, labels)).map((object) => ({
-    object: object as unknown as KubernetesObject,
-    origin: `chaos experiment ${object.metadata.name} (created by the game-day runner)`,
-  }));
+  return stackPlan(config)
+    .flatMap((e) => chaosObjects(e, namespaces(config).apps, labels))
+    .map((object) => ({
+      object: object as unknown as KubernetesObject,
+      origin: `chaos experiment ${object.metadata.name} (created by the game-day runner)`,
+    }));
 }
 
 /** Schema errors of the runner's objects against the Chaos Mesh CRDs in the set (none to check without them). */
