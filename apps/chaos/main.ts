@@ -1,6 +1,7 @@
 import { repoRoot } from "../../infra/charts/values-files";
 import { chaosObjects } from "../../infra/chaos/chaos-mesh";
-import type { Experiment } from "../../infra/chaos/experiments";
+import type { Experiment, ExperimentDefinition } from "../../infra/chaos/experiments";
+import { burnPairs, PlanError, planExperiment, type SloObjectives } from "../../infra/chaos/plan";
 import { StackConfigError } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { commonLabels } from "../../infra/platform/labels";
@@ -9,7 +10,7 @@ import { formatSeconds, formatShare } from "./describe";
 import { connectChaosMesh } from "./chaos-mesh-api";
 import { FaultApi, isHttpFault } from "./fault-api";
 import { clusterInjector, type Injector, localInjector } from "./inject";
-import { httpObserver } from "./observe";
+import { httpObserver, ObservationError, type Observer } from "./observe";
 import { type ChaosOptions, LOCAL_TARGET, parseOptions, USAGE, UsageError } from "./options";
 import { type Output, progressDisplay } from "./progress";
 import { pushResults } from "./push";
@@ -69,6 +70,62 @@ async function injectorFor(options: ChaosOptions, faultApi: FaultApi): Promise<I
     ? await connectChaosMesh({ context: options.target })
     : { exists: async () => false, create: async () => {}, delete: async () => false };
   return clusterInjector({ api, faultApi, objects: (e: Experiment) => chaosObjects(e, ns, labels) });
+}
+
+export interface PlannerOptions {
+  observer: Observer;
+  slo: SloObjectives;
+  sampleSeconds: number;
+  sliWindowSeconds: number;
+  faultSeconds?: number;
+  maxFaultSeconds: number;
+  /** The rules' windows are the stack's divided by this (test harnesses); default 1. */
+  windowDivisor?: number;
+}
+
+/**
+ * Plans an SLO-burn experiment from what Prometheus shows now: the premise SLI's history and each rule window's
+ * bad share, and Prometheus' own intervals. Anything that keeps it from being planned is a refusal with the reason.
+ */
+export function planner(o: PlannerOptions): (definition: ExperimentDefinition) => Promise<Experiment> {
+  return async (definition) => {
+    const premise = definition.burn;
+    const base = { slo: o.slo, sampleSeconds: o.sampleSeconds, sliWindowSeconds: o.sliWindowSeconds };
+    if (!premise) {
+      return planExperiment(definition, {
+        ...base,
+        historySeconds: 0,
+        scrapeSeconds: 0,
+        evaluationSeconds: 0,
+        faultSeconds: o.faultSeconds,
+      });
+    }
+    const pairs = burnPairs(o.slo, premise.slo, o.windowDivisor);
+    const windows = [...new Set(pairs.flatMap((p) => [p.longWindow, p.shortWindow]))];
+    const longest = Math.max(...pairs.map((p) => p.longSeconds));
+    let planned: Experiment;
+    try {
+      const inputs = await o.observer.planInputs(premise.service, premise.slo, windows, longest);
+      planned = planExperiment(definition, {
+        ...base,
+        ...inputs,
+        windowDivisor: o.windowDivisor,
+        faultSeconds: o.faultSeconds,
+      });
+    } catch (err) {
+      if (err instanceof PlanError) throw new SteadyStateRefused(definition.name, [err.message]);
+      if (err instanceof ObservationError) {
+        throw new SteadyStateRefused(definition.name, [`the experiment cannot be planned: ${err.message}`]);
+      }
+      throw err;
+    }
+    if (planned.durationSeconds > o.maxFaultSeconds) {
+      throw new SteadyStateRefused(definition.name, [
+        `the page needs ${planned.durationSeconds} s of this fault under the stack's objectives and Prometheus' history (${planned.plan?.lines[1] ?? ""}); that is longer than --max-fault-seconds ${o.maxFaultSeconds}`,
+      ]);
+    }
+    return planned;
+  };
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -134,6 +191,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             observer,
             injector,
             ready: options.target === LOCAL_TARGET ? (service) => faultApi.ready(service) : undefined,
+            plan: planner({
+              observer,
+              slo: stack.slo,
+              sampleSeconds: options.sampleSeconds,
+              sliWindowSeconds: 60,
+              faultSeconds: options.faultSeconds,
+              maxFaultSeconds: options.maxFaultSeconds,
+            }),
             clock: realClock,
             progress,
             push: (r) => pushResults(options.pushgatewayUrl, r),

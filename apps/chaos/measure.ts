@@ -4,8 +4,10 @@
  * runner records, this judges, and the tests feed it recorded answers.
  */
 import type { ServiceName } from "../../contract";
+import type { SloKind } from "../../infra/alerting/names";
 import { windowHours } from "../../infra/alerting/slos";
 import type { AlertExpectation, Experiment } from "../../infra/chaos/experiments";
+import { PREMISE_TOLERANCE } from "../../infra/chaos/plan";
 import type { StackConfig } from "../../infra/config/schema";
 import { alertLabel, formatShare } from "./describe";
 import type { AlertSample, HypothesisLine, SliSample } from "./types";
@@ -115,15 +117,68 @@ export function budgetConsumedBy(
   slo: SloConfig,
   from: number,
   to: number,
+  kind: SloKind = "availability",
 ): number {
   const series = samples.filter((s) => s.service === service && s.t >= from && s.t <= to).sort((a, b) => a.t - b.t);
-  let errorSeconds = 0;
+  let badSeconds = 0;
   for (let i = 0; i + 1 < series.length; i++) {
     const [a, b] = [series[i] as SliSample, series[i + 1] as SliSample];
-    errorSeconds += (a.errorRatio ?? 0) * (b.t - a.t);
+    badSeconds += badShare(a, kind) * (b.t - a.t);
   }
   const periodSeconds = windowHours(slo.period) * 3_600;
-  return errorSeconds / ((1 - slo.availability) * periodSeconds);
+  const objective = kind === "availability" ? slo.availability : slo.latency;
+  return badSeconds / ((1 - objective) * periodSeconds);
+}
+
+/** A sample's share of bad requests for an SLI: 5xx for availability, slower than the threshold for latency. */
+const badShare = (s: SliSample, kind: SloKind) => (kind === "availability" ? s.errorRatio : s.slowRatio) ?? 0;
+
+/** The sample's highest bad share of the premise SLI while the fault was on (null without a sample). */
+export function peakBadShare(
+  samples: SliSample[],
+  service: ServiceName,
+  kind: SloKind,
+  from: number,
+  to: number,
+): number | null {
+  const during = samples.filter((s) => s.service === service && s.t > from && s.t <= to);
+  return during.length ? Math.max(...during.map((s) => badShare(s, kind))) : null;
+}
+
+/** Whether `alert` was ever active (reaching someone) at a tick where a mustFire alert was active too. */
+export function activeUnderPage(
+  alert: AlertExpectation,
+  pages: AlertExpectation[],
+  alerts: AlertSample[],
+): number | null {
+  const pageTicks = new Set(
+    alerts.filter((s) => s.state === "active" && pages.some((p) => sameAlert(s.alert, p))).map((s) => s.t),
+  );
+  const hit = alerts
+    .filter((s) => s.state === "active" && sameAlert(s.alert, alert) && pageTicks.has(s.t))
+    .sort((a, b) => a.t - b.t)[0];
+  return hit ? hit.t : null;
+}
+
+/**
+ * The premise an SLO-burn plan rests on, as a line: the fault made at least PREMISE_TOLERANCE of the premise's
+ * share bad. A late page with this line failing is a weaker fault than assumed, not a broken alert.
+ */
+function premiseLines(experiment: Experiment, samples: SliSample[], from: number, to: number): HypothesisLine[] {
+  const premise = experiment.burn;
+  if (!premise) return [];
+  const floor = Math.round(premise.badRatio * PREMISE_TOLERANCE * 1e4) / 1e4;
+  const peak = peakBadShare(samples, premise.service, premise.slo, from, to);
+  const what = premise.slo === "availability" ? "failing" : "slow";
+  return [
+    {
+      statement: `premise: the fault made at least ${formatShare(floor)} of ${premise.service}'s requests ${what} (the plan assumed ${formatShare(premise.badRatio)})`,
+      passed: peak !== null && peak >= floor,
+      measured: peak,
+      limit: floor,
+      unit: "ratio",
+    },
+  ];
 }
 
 export function measure(input: MeasureInput): Measurement {
@@ -137,9 +192,10 @@ export function measure(input: MeasureInput): Measurement {
   const recovered = recoveredAt(input);
   const recoverySeconds = recovered === null ? null : toMs(recovered - faultEnd);
   const windowEnd = recovered ?? Math.max(faultEnd, ...samples.map((s) => s.t));
+  const budgetSlo = h.budgetSlo ?? "availability";
   const budgetConsumed = Math.max(
     0,
-    ...h.sliServices.map((service) => budgetConsumedBy(service, samples, slo, faultStart, windowEnd)),
+    ...h.sliServices.map((service) => budgetConsumedBy(service, samples, slo, faultStart, windowEnd, budgetSlo)),
   );
 
   const during = samples.filter((s) => s.t >= faultStart && h.sliServices.includes(s.service));
@@ -156,6 +212,17 @@ export function measure(input: MeasureInput): Measurement {
       limit: h.maxDetectSeconds,
       unit: "seconds" as const,
     })),
+    ...premiseLines(experiment, samples, faultStart, faultEnd),
+    ...(h.mustBeInhibited ?? []).map((alert) => {
+      const at = activeUnderPage(alert, h.mustFire, alerts);
+      return {
+        statement: `${alertLabel(alert)} reaches nobody while the page fires (it may fire after it: the plan expects it to)`,
+        passed: at === null,
+        measured: at === null ? null : toMs(at - faultStart),
+        limit: null,
+        unit: "seconds" as const,
+      };
+    }),
     ...h.mustNotFire.map((alert) => {
       const reached = detectionOf(alert, alerts, faultStart);
       return {
@@ -174,7 +241,7 @@ export function measure(input: MeasureInput): Measurement {
       unit: "seconds",
     },
     {
-      statement: `consumes at most ${formatShare(h.maxBudgetConsumed)} of ${services}'s ${slo.period} availability budget`,
+      statement: `consumes at most ${formatShare(h.maxBudgetConsumed)} of ${services}'s ${slo.period} ${budgetSlo} budget`,
       passed: budgetConsumed <= h.maxBudgetConsumed,
       measured: budgetConsumed,
       limit: h.maxBudgetConsumed,

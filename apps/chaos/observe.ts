@@ -2,9 +2,12 @@
  * What the runner watches: the SLI services' error ratio, slow-request share and p99 from Prometheus (instant
  * queries over a short window), and each expected alert's state from Alertmanager's /api/v2/alerts.
  */
+import { parse as parseYaml } from "yaml";
 import { LABELS, METRICS, type ServiceName } from "../../contract";
+import { SLO_LABEL, SLO_RECORDS, type SliWindow, type SloKind } from "../../infra/alerting/names";
 import { apiRequests } from "../../infra/alerting/slos";
 import type { AlertExpectation } from "../../infra/chaos/experiments";
+import { durationSeconds } from "../../infra/preflight/checks/rendered-config/units";
 import type { AlertSample, SliSample } from "./types";
 
 /** Prometheus or Alertmanager did not answer (or not usefully): one sample is lost, the experiment goes on. */
@@ -13,9 +16,42 @@ export class ObservationError extends Error {}
 export type SliReading = Omit<SliSample, "t">;
 export type AlertState = AlertSample["state"];
 
+/** What a burn experiment's plan needs from Prometheus (plan.ts). */
+export interface PlanInputs {
+  /** Seconds of the SLI's request history, up to the bound asked for. */
+  historySeconds: number;
+  /** The SLI's recorded bad share per rule window before the fault. */
+  priorRatios: Record<string, number>;
+  scrapeSeconds: number;
+  evaluationSeconds: number;
+}
+
 export interface Observer {
   sli(services: readonly ServiceName[], window: string): Promise<SliReading[]>;
   alerts(expectations: readonly AlertExpectation[]): Promise<{ alert: AlertExpectation; state: AlertState }[]>;
+  planInputs(service: ServiceName, slo: SloKind, windows: readonly string[], upToSeconds: number): Promise<PlanInputs>;
+}
+
+/** Prometheus' global scrape and evaluation intervals from its configuration (defaults 1m, as Prometheus has). */
+export function intervalsOf(configYaml: string): { scrapeSeconds: number; evaluationSeconds: number } {
+  const global = ((parseYaml(configYaml) ?? {}) as { global?: Record<string, unknown> }).global ?? {};
+  const seconds = (key: string) => {
+    const value = global[key] ?? "1m";
+    const parsed = durationSeconds(value, "prometheus");
+    if (parsed === undefined)
+      throw new ObservationError(`Prometheus' global.${key} "${String(value)}" is not a duration`);
+    return parsed;
+  };
+  return { scrapeSeconds: seconds("scrape_interval"), evaluationSeconds: seconds("evaluation_interval") };
+}
+
+/**
+ * PromQL of the seconds of request history a service has, up to `upToSeconds`: the steps of a subquery at which
+ * its request counters existed, times the step.
+ */
+export function historyQuery(service: ServiceName, namespace: string, upToSeconds: number, stepSeconds: number) {
+  const count = `${METRICS.serverDuration}_count${apiRequests({ service, namespace })}`;
+  return `count_over_time(sum(${count})[${upToSeconds}s:${stepSeconds}s]) * ${stepSeconds}`;
 }
 
 /** The PromQL of one service's SLIs over `window`: API requests only (not probes, scrapes or health checks). */
@@ -109,7 +145,31 @@ export function httpObserver(options: ObserverOptions): Observer {
     return scalarOf(body.data.result);
   }
 
+  async function prometheusConfig(): Promise<string> {
+    const body = (await getJson(`${options.prometheusUrl}/api/v1/status/config`, "Prometheus")) as {
+      data?: { yaml?: string };
+    };
+    if (typeof body.data?.yaml !== "string") throw new ObservationError("Prometheus did not show its configuration");
+    return body.data.yaml;
+  }
+
   return {
+    async planInputs(service, slo, windows, upToSeconds) {
+      const { scrapeSeconds, evaluationSeconds } = intervalsOf(await prometheusConfig());
+      // fine enough to see a young demo's minutes, coarse enough for days of history
+      const step = Math.max(scrapeSeconds, Math.ceil(upToSeconds / 5_000));
+      const sel = `{namespace="${options.namespace}",${LABELS.service}="${service}",${SLO_LABEL}="${slo}"}`;
+      const [history, ...ratios] = await Promise.all([
+        query(historyQuery(service, options.namespace, Math.ceil(upToSeconds), step)),
+        ...windows.map((w) => query(`${SLO_RECORDS.errorRatio(w as SliWindow)}${sel}`)),
+      ]);
+      return {
+        historySeconds: Math.min(history ?? 0, upToSeconds),
+        priorRatios: Object.fromEntries(windows.map((w, i) => [w, ratios[i] ?? 0])),
+        scrapeSeconds,
+        evaluationSeconds,
+      };
+    },
     async sli(services, window) {
       return Promise.all(
         services.map(async (service) => {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { localPorts, SERVICE_NAMES, type ServiceName } from "../../contract";
 import { CATALOGUE } from "../../infra/chaos/catalogue";
-import { type Experiment, LOCAL_FAULTS } from "../../infra/chaos/experiments";
+import { type ExperimentDefinition, LOCAL_FAULTS } from "../../infra/chaos/experiments";
 import { ENVIRONMENTS, type Environment } from "../../infra/config/schema";
 import { strictFlags } from "../bench/flags";
 import { isHttpFault } from "./fault-api";
@@ -11,8 +11,12 @@ export class UsageError extends Error {}
 export const LOCAL_TARGET = "local";
 
 export interface ChaosOptions {
-  /** The experiments to run, in order (durations already overridden). */
-  experiments: Experiment[];
+  /** The experiments to run, in order: SLO-burn ones are planned just before they run. */
+  experiments: ExperimentDefinition[];
+  /** --duration-seconds: every fault lasts this long (burn limits are planned for it). */
+  faultSeconds?: number;
+  /** --max-fault-seconds: a plan needing a longer fault is refused instead of run. */
+  maxFaultSeconds: number;
   /** `all` in a cluster: the experiments left out, and why. */
   skipped: string[];
   /** `local` or a kube context. */
@@ -46,7 +50,9 @@ export const USAGE = `usage: npm run chaos -- <experiment|all> [flags]
   --admin-token <token>   the services' admin token (or ADMIN_TOKEN); needed by fault-API experiments
   --pids-file <file>      local pod kills: the demo supervisor's pids (default out/demo/pids.json)
   --out <dir>             where the reports go (default out/chaos)
-  --duration-seconds <n>  shorten (or lengthen) every fault window
+  --duration-seconds <n>  every fault lasts this long (SLO-burn limits are planned for it; default: planned,
+                          long enough for the page to fire under the stack's objectives and Prometheus' history)
+  --max-fault-seconds <n> refuse an SLO-burn experiment whose planned fault is longer (default 3600)
   --watch-seconds <n>     how long to watch for recovery after the fault (default its limit + 60)
   --sample-seconds <n>    how often Prometheus and Alertmanager are asked (default 5)
   --settle-seconds <n>    wait this long for the steady state before refusing (default 0; 300 between experiments of all)
@@ -114,6 +120,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
       "pids-file": { type: "string" },
       out: { type: "string" },
       "duration-seconds": { type: "string" },
+      "max-fault-seconds": { type: "string" },
       "watch-seconds": { type: "string" },
       "sample-seconds": { type: "string" },
       "settle-seconds": { type: "string" },
@@ -146,7 +153,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
   const duration = seconds(values, "duration-seconds", 1, 86_400);
 
   const skipped: string[] = [];
-  const runnable = (e: Experiment): string | undefined => {
+  const runnable = (e: ExperimentDefinition): string | undefined => {
     if (local && !LOCAL_FAULTS.includes(e.fault.kind)) {
       return `${e.name} injects ${e.fault.kind}, which needs a cluster (Chaos Mesh): --target <kube-context>; locally: ${localNames.join(", ")}`;
     }
@@ -158,7 +165,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
     }
     return undefined;
   };
-  let experiments: Experiment[];
+  let experiments: ExperimentDefinition[];
   if (name === "all") {
     experiments = [];
     for (const e of local ? CATALOGUE.filter((e) => LOCAL_FAULTS.includes(e.fault.kind)) : CATALOGUE) {
@@ -169,14 +176,16 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, ro
       else experiments.push(e);
     }
   } else {
-    const experiment = CATALOGUE.find((e) => e.name === name) as Experiment;
+    const experiment = CATALOGUE.find((e) => e.name === name) as ExperimentDefinition;
     const why = runnable(experiment);
     if (why) throw new UsageError(why);
     experiments = [experiment];
   }
 
   return {
-    experiments: experiments.map((e) => (duration === undefined ? e : { ...e, durationSeconds: duration })),
+    experiments,
+    faultSeconds: duration,
+    maxFaultSeconds: seconds(values, "max-fault-seconds", 1, 86_400) ?? 3_600,
     skipped,
     target,
     stack: stack as Environment,

@@ -74,6 +74,16 @@ export function reportMarkdown(report: ExperimentReport): string {
     `| run | ${utc(secondsOf(report, "startedAt"))} → ${utc(secondsOf(report, "endedAt"))} |`,
     `| SLIs of | ${slis} |`,
     "",
+    ...(report.definition.plan
+      ? [
+          "## How the limits were planned",
+          "",
+          `From the stack's objective and burn-rate pairs and what Prometheus held when the fault started (docs/chaos.md):`,
+          "",
+          ...report.definition.plan.lines.map((l) => `- ${l}`),
+          "",
+        ]
+      : []),
     "## Verdict per hypothesis line",
     "",
     "| hypothesis | limit | measured | verdict |",
@@ -94,7 +104,7 @@ export function reportMarkdown(report: ExperimentReport): string {
         ? "not recovered within the watch"
         : `${formatSeconds(report.recoverySeconds)} (fault end → SLIs within objective and the expected alerts resolved)`
     }.`,
-    `- Error budget consumed: ${formatShare(report.budgetConsumed)} of the SLO period's availability budget (the most of ${slis}).`,
+    `- Error budget consumed: ${formatShare(report.budgetConsumed)} of the SLO period's ${report.definition.hypothesis.budgetSlo ?? "availability"} budget (the most of ${slis}).`,
     `- Peak error ratio: ${formatShare(report.peakErrorRatio)}; peak p99: ${
       report.peakP99Seconds === null ? "no traffic measured" : `${Math.round(report.peakP99Seconds * 1000)} ms`
     }.`,
@@ -168,6 +178,7 @@ export function timelineSpec(report: ExperimentReport): ChartSpec {
   const rows = new Map<string, string>();
   for (const a of hypothesis.mustFire) rows.set(alertLabel(a), rowLabel("must fire", a));
   for (const a of hypothesis.mustNotFire) rows.set(alertLabel(a), rowLabel("must not fire", a));
+  for (const a of hypothesis.mustBeInhibited ?? []) rows.set(alertLabel(a), rowLabel("quiet under the page", a));
   for (const a of report.alerts)
     if (!rows.has(alertLabel(a.alert))) rows.set(alertLabel(a.alert), rowLabel("seen", a.alert));
   const bands = [...rows].flatMap(([key, row]) => alertBands(report, key, row, t0, end));

@@ -4,7 +4,7 @@
  * (the abort signal main.ts raises on SIGINT/SIGTERM), an error or a timeout never leaves it in force.
  */
 import { setTimeout as delay } from "node:timers/promises";
-import type { Experiment } from "../../infra/chaos/experiments";
+import type { Experiment, ExperimentDefinition } from "../../infra/chaos/experiments";
 import { alertLabel } from "./describe";
 import { type MeasureInput, measure, type ReadinessSample, recoveredAt, type SloConfig } from "./measure";
 import { ObservationError } from "./observe";
@@ -30,6 +30,11 @@ export interface RunnerDeps extends SteadyStateDeps {
   progress: Progress;
   /** Pushes the result metrics; a failure is reported by its result, never thrown. */
   push?: (report: ExperimentReport) => Promise<PushResult>;
+  /**
+   * The experiment as it will run, planned from what Prometheus shows now (SLO-burn experiments: plan.ts);
+   * throws SteadyStateRefused when it cannot be planned. Default: as written.
+   */
+  plan?: (definition: ExperimentDefinition) => Promise<Experiment>;
 }
 
 export interface RunOptions {
@@ -69,22 +74,26 @@ const pct = (ratio: number | undefined) => (ratio === undefined ? "-" : `${(rati
 const secs = (s: number | undefined) => (s === undefined ? "-" : `${s.toFixed(2)} s`);
 
 export async function runExperiment(
-  experiment: Experiment,
+  definition: ExperimentDefinition,
   deps: RunnerDeps,
   options: RunOptions,
 ): Promise<ExperimentReport> {
   const { clock, progress, observer, injector } = deps;
-  const h = experiment.hypothesis;
+  const plan = deps.plan ?? (async (d: ExperimentDefinition) => d as Experiment);
+  // planned before the steady-state check (which alerts must be quiet) and again just before the fault
+  let experiment = await plan(definition);
+  let h = experiment.hypothesis;
+  let expectations = [...h.mustFire, ...h.mustNotFire, ...(h.mustBeInhibited ?? [])];
   const sampleMs = (options.sampleSeconds ?? 5) * 1_000;
   const maintainMs = Math.min(options.maintainMs ?? 250, sampleMs);
-  const watchMs = (options.watchSeconds ?? h.maxRecoverSeconds + 60) * 1_000;
+  const watchMsOf = (e: Experiment) => (options.watchSeconds ?? e.hypothesis.maxRecoverSeconds + 60) * 1_000;
+  let watchMs = watchMsOf(experiment);
   const confirmSeconds = options.confirmSeconds ?? 2 * (sampleMs / 1_000);
   const sliWindow = options.sliWindow ?? "1m";
   const steadyWindow = options.steadyWindow ?? "2m";
   const signal = options.signal;
   const nowS = () => Math.round(clock.now()) / 1_000;
   const sleep = (ms: number) => clock.sleep(Math.max(0, ms), signal);
-  const expectations = [...h.mustFire, ...h.mustNotFire];
 
   const samples: SliSample[] = [];
   const alerts: AlertSample[] = [];
@@ -153,6 +162,13 @@ export async function runExperiment(
         status: (line) => progress.status(line),
       });
       progress.done();
+      if (experiment.burn) {
+        experiment = await plan(definition);
+        h = experiment.hypothesis;
+        expectations = [...h.mustFire, ...h.mustNotFire, ...(h.mustBeInhibited ?? [])];
+        watchMs = watchMsOf(experiment);
+        for (const line of experiment.plan?.lines ?? []) progress.log(`${experiment.name}: plan: ${line}`);
+      }
       const t0 = nowS();
       for (const reading of view.sli) samples.push({ t: t0, ...reading });
       for (const { alert, state } of view.alerts) alerts.push({ t: t0, alert, state });

@@ -108,13 +108,16 @@ describe("resolved options", () => {
     expect(o.skipped[0]).toContain("product-errors goes through the services' fault API");
   });
 
-  test("--duration-seconds replaces every fault window; --services overrides only the services named", () => {
+  test("--duration-seconds sets every fault's length (planned ones too), --max-fault-seconds the plan's bound; --services overrides only the services named", () => {
     const o = parseOptions(
       ["all", "--admin-token", TOKEN, "--duration-seconds", "20", "--services", "product=http://10.0.0.5:8080/"],
       {},
       ROOT,
     );
-    expect(o.experiments.map((e) => e.durationSeconds)).toEqual(LOCAL.map(() => 20));
+    expect([o.faultSeconds, o.maxFaultSeconds]).toEqual([20, 3_600]);
+    expect(parseOptions(["all", "--admin-token", TOKEN, "--max-fault-seconds", "900"], {}, ROOT).maxFaultSeconds).toBe(
+      900,
+    );
     expect(o.services).toMatchObject({ product: "http://10.0.0.5:8080", order: "http://127.0.0.1:3000" });
   });
 });
@@ -167,10 +170,12 @@ describe("the built CLI against stand-ins (real seconds, windows shortened)", ()
     out = mkdtempSync(path.join(tmpdir(), "chaos-cli-"));
     platform = await startFakePlatform({
       token: TOKEN,
+      // a Prometheus 5 s old: the plan expects the page within a second of the fault, so 2 s can test it
+      historySeconds: 5,
       sli: (service, kind) => {
         if (service !== "order") return 0;
         if (kind === "p99") return 0.05;
-        return kind === "errorRatio" && platform.faults.product.errorRate > 0 ? 0.25 : 0.001;
+        return kind === "errorRatio" && platform.faults.product.errorRate > 0 ? 0.45 : 0.001;
       },
       alerts: () =>
         platform.faults.product.errorRate > 0

@@ -1,6 +1,7 @@
 /**
  * Stand-ins for what the chaos runner talks to, on one loopback HTTP server: Prometheus' instant queries
- * (answers from a callback per service and SLI), Alertmanager's /api/v2/alerts, the three services' fault API
+ * (answers from a callback per service and SLI; the plan's history and recorded ratios) and its configuration
+ * (5 s intervals), Alertmanager's /api/v2/alerts, the three services' fault API
  * and /readyz (behind a bearer token), and a Pushgateway. Every request is recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -24,6 +25,10 @@ export interface FakePlatformOptions {
   token: string;
   sli: (service: ServiceName, kind: SliKind) => number | undefined;
   alerts: () => AmAlert[];
+  /** Seconds of SLI history the plan's query finds (default three days: a warm stack). */
+  historySeconds?: number;
+  /** The recorded SLO error ratio of each window before the fault (default none). */
+  priorRatio?: (window: string) => number;
   /** Called when a service's fault settings change (e.g. to note the time). */
   onFaults?: (service: ServiceName, settings: FaultSettings) => void;
 }
@@ -75,8 +80,24 @@ export async function startFakePlatform(options: FakePlatformOptions): Promise<F
       body: Buffer.concat(chunks).toString("utf8"),
     };
     requests.push(recorded);
+    if (url.pathname === "/prom/api/v1/status/config") {
+      const yaml = "global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\n";
+      return json(res, 200, { status: "success", data: { yaml } });
+    }
+    const query = url.searchParams.get("query") ?? "";
+    const vector = (value: number) => ({
+      status: "success",
+      data: { resultType: "vector", result: [{ metric: {}, value: [0, String(value)] }] },
+    });
+    if (url.pathname === "/prom/api/v1/query" && query.startsWith("count_over_time(")) {
+      return json(res, 200, vector(options.historySeconds ?? 3 * 86_400));
+    }
+    const recorded_ = /^slo:sli_error:ratio_rate(\w+)\{/.exec(query);
+    if (url.pathname === "/prom/api/v1/query" && recorded_) {
+      return json(res, 200, vector(options.priorRatio?.(recorded_[1] as string) ?? 0));
+    }
     if (url.pathname === "/prom/api/v1/query") {
-      const { service, kind } = classify(url.searchParams.get("query") ?? "");
+      const { service, kind } = classify(query);
       const value = options.sli(service, kind);
       const result = value === undefined ? [] : [{ metric: {}, value: [0, String(value)] }];
       return json(res, 200, { status: "success", data: { resultType: "vector", result } });

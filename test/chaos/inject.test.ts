@@ -18,11 +18,15 @@ import type { ServiceName } from "../../contract";
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import { chaosObjects } from "../../infra/chaos/chaos-mesh";
 import type { Experiment } from "../../infra/chaos/experiments";
+import { stackPlan } from "../../infra/chaos/plan";
+import { loadStackConfig } from "../../infra/config/stack-file";
 import { startFakePlatform } from "./fakes";
 
 const TOKEN = "admin-token-for-tests-0123456789";
 const NS = "obs-dev-apps";
-const experiment = (name: string) => CATALOGUE.find((e) => e.name === name) as Experiment;
+/** The catalogue as a warm dev stack plans it (SLO-burn experiments get their planned fault lengths). */
+const PLANNED = stackPlan(loadStackConfig("dev"), CATALOGUE);
+const experiment = (name: string) => PLANNED.find((e) => e.name === name) as Experiment;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -39,7 +43,7 @@ describe("the services' fault API", () => {
   test.each([
     ["product-errors", "product", { errorRate: 0.5, errorStatus: 500 }],
     ["user-latency", "user", { latencyMs: 1500, latencyJitterMs: 100 }],
-    ["order-lookup-outage", "order", { outageRoutes: ["/orders/:id"] }],
+    ["order-checkout-outage", "order", { outageRoutes: ["/orders"] }],
   ])(
     "%s: PUT /admin/faults on %s with exactly %j and the bearer token, then a PUT of every setting off",
     async (name, service, body) => {

@@ -18,7 +18,20 @@ import type { AlertExpectation, Experiment } from "../../infra/chaos/experiments
 
 const SLO: SloConfig = { availability: 0.99, latency: 0.95, period: "30d" };
 const PERIOD_SECONDS = 30 * 86_400;
-const productErrors = CATALOGUE.find((e) => e.name === "product-errors") as Experiment;
+/** product-errors as written before planning existed: fixed limits, the ticket forbidden (no premise line). */
+const productErrors: Experiment = {
+  ...(CATALOGUE.find((e) => e.name === "product-errors") as Experiment),
+  burn: undefined,
+  durationSeconds: 180,
+  hypothesis: {
+    mustFire: [{ alertname: "SLOFastBurn", labels: { service: "order", slo: "availability" } }],
+    mustNotFire: [{ alertname: "SLOSlowBurn", labels: { service: "order", slo: "availability" } }],
+    maxDetectSeconds: 180,
+    maxRecoverSeconds: 480,
+    maxBudgetConsumed: 0.1,
+    sliServices: ["order"],
+  },
+};
 const [PAGE, TICKET] = [productErrors.hypothesis.mustFire[0], productErrors.hypothesis.mustNotFire[0]] as [
   AlertExpectation,
   AlertExpectation,
@@ -137,6 +150,77 @@ describe("alerts that must not fire", () => {
       ticket: (o) => (o === 95 ? "active" : o > 40 ? "suppressed" : "absent"),
     });
     expect(measure(input(rec)).lines[1]).toMatchObject({ passed: false, measured: 95 });
+  });
+});
+
+describe("a planned burn: the premise line and the ticket that must only stay inhibited under the page", () => {
+  const planned: Experiment = {
+    ...productErrors,
+    burn: { service: "order", slo: "availability", badRatio: 0.4 },
+    hypothesis: { ...productErrors.hypothesis, mustNotFire: [], mustBeInhibited: [TICKET] },
+  };
+  const paged = (o: number) => (o >= 40 && o < DURATION + 60 ? "active" : "absent") as AlertState;
+
+  test("the fault made 45 % fail against a 40 % premise: the premise line passes with the peak (floor 80 % of it)", () => {
+    const m = measure(
+      input(recording({ errorRatio: (o) => (o >= 0 && o < DURATION ? 0.45 : 0), page: paged }), {
+        experiment: planned,
+      }),
+    );
+    expect(m.lines.find((l) => l.statement.startsWith("premise:"))).toMatchObject({
+      passed: true,
+      measured: 0.45,
+      limit: 0.32,
+    });
+  });
+
+  test("a weaker fault than the premise (20 %): the premise line fails, telling a weak fault from a broken alert", () => {
+    const m = measure(
+      input(recording({ errorRatio: (o) => (o >= 0 && o < DURATION ? 0.2 : 0), page: paged }), { experiment: planned }),
+    );
+    expect(m.lines.find((l) => l.statement.startsWith("premise:"))).toMatchObject({ passed: false, measured: 0.2 });
+    expect(m.passed).toBe(false);
+  });
+
+  test("the ticket active after the page resolved is allowed; suppressed while it fired: the line passes", () => {
+    const ticket = (o: number) =>
+      (o >= 40 && o < DURATION + 60 ? "suppressed" : o >= DURATION + 60 ? "active" : "absent") as AlertState;
+    const m = measure(
+      input(recording({ errorRatio: (o) => (o >= 0 && o < DURATION ? 0.45 : 0), page: paged, ticket }), {
+        experiment: planned,
+      }),
+    );
+    expect(m.lines.find((l) => l.statement.startsWith(alertLabel(TICKET)))).toMatchObject({
+      passed: true,
+      measured: null,
+    });
+  });
+
+  test("the ticket active at a tick where the page is active too (inhibition broken): the line fails with the time", () => {
+    const ticket = (o: number) => (o >= 60 ? "active" : "absent") as AlertState;
+    const m = measure(
+      input(recording({ errorRatio: (o) => (o >= 0 && o < DURATION ? 0.45 : 0), page: paged, ticket }), {
+        experiment: planned,
+      }),
+    );
+    expect(m.lines.find((l) => l.statement.startsWith(alertLabel(TICKET)))).toMatchObject({
+      passed: false,
+      measured: 60,
+    });
+  });
+
+  test("a latency burn consumes the latency budget: Σ slowRatio × Δt ÷ ((1 − latency objective) × period)", () => {
+    const samples: SliSample[] = [0, 60, 120].map((o) => ({
+      t: T0 + o,
+      service: "order",
+      errorRatio: 0,
+      slowRatio: 0.5,
+    }));
+    expect(budgetConsumedBy("order", samples, SLO, T0, T0 + 120, "latency")).toBeCloseTo(
+      (0.5 * 120) / (0.05 * PERIOD_SECONDS),
+      12,
+    );
+    expect(budgetConsumedBy("order", samples, SLO, T0, T0 + 120)).toBe(0);
   });
 });
 

@@ -4,11 +4,13 @@ import path from "node:path";
 import { alertLabel } from "../../apps/chaos/describe";
 import { reportBaseName, reportMarkdown, timelineSpec, writeReport } from "../../apps/chaos/report";
 import type { AlertSample, ExperimentReport, SliSample } from "../../apps/chaos/types";
-import { CATALOGUE } from "../../infra/chaos/catalogue";
-import type { AlertExpectation } from "../../infra/chaos/experiments";
+import type { AlertExpectation, Experiment } from "../../infra/chaos/experiments";
+import { stackPlan } from "../../infra/chaos/plan";
+import { loadStackConfig } from "../../infra/config/stack-file";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const definition = CATALOGUE.find((e) => e.name === "product-errors") as (typeof CATALOGUE)[number];
+/** product-errors as a warm dev stack plans it (its plan's lines go into the report). */
+const definition = stackPlan(loadStackConfig("dev")).find((e) => e.name === "product-errors") as Experiment;
 const [fastBurn, slowBurn] = [definition.hypothesis.mustFire[0], definition.hypothesis.mustNotFire[0]] as [
   AlertExpectation,
   AlertExpectation,
@@ -136,6 +138,18 @@ describe("reportMarkdown", () => {
     expect(text).toContain("peak p99: no traffic measured.");
   });
 
+  test("a planned experiment lists how its limits were planned (the plan's lines); one with written limits has no such section", () => {
+    const planned = reportMarkdown(fixture());
+    const lines = definition.plan?.lines ?? [];
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(planned).toContain(`- ${line}`);
+    expect(planned.indexOf("## How the limits were planned")).toBeLessThan(
+      planned.indexOf("## Verdict per hypothesis line"),
+    );
+    const written = reportMarkdown({ ...fixture(), definition: { ...definition, plan: undefined } });
+    expect(written).not.toContain("## How the limits were planned");
+  });
+
   test("a fault left behind is said loudly in the cleanup section", () => {
     const report = { ...fixture(), cleanup: { faultRemoved: false, detail: "product did not answer" } };
     expect(reportMarkdown(report)).toContain("Fault removed: **NO — remove it by hand** (product did not answer).");
@@ -192,9 +206,10 @@ describe("timelineSpec", () => {
       expect(window.encoding.x.field).toBe("from");
       expect(window.encoding.x2.field).toBe("to");
     }
-    // the x domain covers the run from its start (30 s before the fault) and reaches the recovery limit
+    // the x domain covers the run from its start (30 s before the fault) and reaches both limits
     const line = charts[0]?.layer.find((l) => markType(l) === "line") as Layer;
-    expect(line.encoding.x.scale.domain).toEqual([-30, 180 + 480]);
+    const h = definition.hypothesis;
+    expect(line.encoding.x.scale.domain).toEqual([-30, Math.max(180 + h.maxRecoverSeconds, h.maxDetectSeconds)]);
   });
 
   test("error ratio and p99 have a series for every SLI service, at the samples' times", () => {
@@ -246,9 +261,9 @@ describe("timelineSpec", () => {
     const rules = chartsOf(spec)[0]?.layer.find((l) => markType(l) === "rule") as Layer;
     expect(rules.data.values).toEqual([
       { x: 95, what: "detected", kind: "measured" },
-      { x: 180, what: "detect limit", kind: "limit" },
+      { x: definition.hypothesis.maxDetectSeconds, what: "detect limit", kind: "limit" },
       { x: 180 + 165, what: "recovered", kind: "measured" },
-      { x: 180 + 480, what: "recover limit", kind: "limit" },
+      { x: 180 + definition.hypothesis.maxRecoverSeconds, what: "recover limit", kind: "limit" },
     ]);
   });
 });

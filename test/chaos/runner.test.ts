@@ -6,6 +6,7 @@
 import { alertLabel } from "../../apps/chaos/describe";
 import { FaultApi } from "../../apps/chaos/fault-api";
 import { type Injector, localInjector } from "../../apps/chaos/inject";
+import { planner } from "../../apps/chaos/main";
 import type { SloConfig } from "../../apps/chaos/measure";
 import { httpObserver, type Observer } from "../../apps/chaos/observe";
 import { progressDisplay } from "../../apps/chaos/progress";
@@ -16,17 +17,31 @@ import { NO_FAULTS } from "../../apps/lib/faults";
 import { CHAOS_LABELS, CHAOS_METRICS, CHAOS_PUSH_JOB } from "../../contract";
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import type { AlertExpectation, Experiment } from "../../infra/chaos/experiments";
+import { planExperiment } from "../../infra/chaos/plan";
 import { amAlert, type FakePlatform, fakeClock, type SliKind, startFakePlatform } from "./fakes";
 
 const TOKEN = "admin-token-for-tests-0123456789";
 const NS = "obs-dev-apps";
 const SLO: SloConfig = { availability: 0.99, latency: 0.95, period: "30d" };
 const START_MS = Date.parse("2025-03-04T10:00:00Z");
-/** product-errors with its window shortened to 60 s (the stand-ins react at once). */
-const EXPERIMENT: Experiment = {
-  ...(CATALOGUE.find((e) => e.name === "product-errors") as Experiment),
-  durationSeconds: 60,
-};
+/**
+ * product-errors planned for a warm stack, its premise lowered to the 25 % of failing orders the stand-in
+ * Prometheus shows, then its fault shortened by hand to 60 s (the stand-ins page at once; a plan would refuse a
+ * fault shorter than the page needs).
+ */
+const PRODUCT_ERRORS = CATALOGUE.find((e) => e.name === "product-errors") as Experiment;
+const WARM_PLAN: Experiment = planExperiment(
+  { ...PRODUCT_ERRORS, burn: { service: "order", slo: "availability", badRatio: 0.3 } },
+  {
+    slo: SLO,
+    historySeconds: Number.POSITIVE_INFINITY,
+    scrapeSeconds: 5,
+    evaluationSeconds: 5,
+    sampleSeconds: 5,
+    sliWindowSeconds: 60,
+  },
+);
+const EXPERIMENT: Experiment = { ...WARM_PLAN, durationSeconds: 60 };
 const [PAGE, TICKET] = [EXPERIMENT.hypothesis.mustFire[0], EXPERIMENT.hypothesis.mustNotFire[0]] as [
   AlertExpectation,
   AlertExpectation,
@@ -53,7 +68,11 @@ afterEach(async () => {
  * ticket inhibited meanwhile).
  */
 async function world(
-  options: { sli?: (kind: SliKind, w: World) => number | undefined; onSleep?: (ms: number, w: World) => void } = {},
+  options: {
+    sli?: (kind: SliKind, w: World) => number | undefined;
+    onSleep?: (ms: number, w: World) => void;
+    historySeconds?: number;
+  } = {},
 ): Promise<World> {
   const w = { logs: [] as string[] } as World;
   w.clock = fakeClock(START_MS, (ms) => options.onSleep?.(ms, w));
@@ -67,6 +86,7 @@ async function world(
   };
   w.platform = await startFakePlatform({
     token: TOKEN,
+    historySeconds: options.historySeconds,
     sli: (service, kind) => (service === "order" ? (options.sli ?? defaultSli)(kind, w) : 0),
     alerts: () =>
       paging()
@@ -121,6 +141,7 @@ describe("a whole experiment against stand-ins", () => {
     expect(report.peakP99Seconds).toBe(0.2);
     expect(report.lines.map((l) => [l.statement.split(" ")[0], l.passed])).toEqual([
       [alertLabel(PAGE), true],
+      ["premise:", true],
       [alertLabel(TICKET), true],
       ["order", true],
       ["consumes", true],
@@ -174,6 +195,10 @@ describe("a whole experiment against stand-ins", () => {
       ...sample(CHAOS_METRICS.hypothesisPassed, 1),
       ...sample(CHAOS_METRICS.faultStart, Date.parse(report.faultStartedAt) / 1_000),
       ...sample(CHAOS_METRICS.faultEnd, Date.parse(report.faultEndedAt) / 1_000),
+      ...sample(CHAOS_METRICS.detectionLimit, EXPERIMENT.hypothesis.maxDetectSeconds),
+      ...sample(CHAOS_METRICS.recoveryLimit, EXPERIMENT.hypothesis.maxRecoverSeconds),
+      ...sample(CHAOS_METRICS.budgetLimit, EXPERIMENT.hypothesis.maxBudgetConsumed),
+      ...sample(CHAOS_METRICS.faultDuration, 60),
     ]);
   });
 
@@ -195,6 +220,78 @@ describe("a whole experiment against stand-ins", () => {
   });
 });
 
+describe("planned from what Prometheus shows (the CLI's planner against the stand-in Prometheus)", () => {
+  const plannerFor = (w: World, over: Partial<Parameters<typeof planner>[0]> = {}) =>
+    planner({
+      observer: w.deps.observer,
+      slo: SLO,
+      sampleSeconds: 5,
+      sliWindowSeconds: 60,
+      maxFaultSeconds: 3_600,
+      ...over,
+    });
+  const lowPremise = {
+    ...PRODUCT_ERRORS,
+    burn: { service: "order" as const, slo: "availability" as const, badRatio: 0.3 },
+  };
+
+  test("a young Prometheus (10 min of history): the fault lasts as the plan says, the plan is logged, the ticket must only stay inhibited", async () => {
+    const w = await world({ historySeconds: 600 });
+    w.deps.plan = plannerFor(w);
+    const report = await run(w, {}, lowPremise as Experiment);
+    const planned = report.definition;
+    expect(planned.plan?.historySeconds).toBe(600);
+    expect(planned.hypothesis.mustBeInhibited).toEqual([TICKET]);
+    expect(planned.hypothesis.mustNotFire).toEqual([]);
+    // the fault ran exactly the planned length, which is the detection limit plus 30 s
+    const ran = (Date.parse(report.faultEndedAt) - Date.parse(report.faultStartedAt)) / 1_000;
+    expect([ran, planned.durationSeconds]).toEqual([planned.hypothesis.maxDetectSeconds + 30, ran]);
+    for (const line of planned.plan?.lines ?? []) expect(w.logs).toContain(`product-errors: plan: ${line}`);
+    expect(report.lines.find((l) => l.statement.startsWith(alertLabel(TICKET)))).toMatchObject({ passed: true });
+  });
+
+  test("a warm Prometheus plans a longer fault than a young one for the same premise (its windows dilute the burn)", async () => {
+    const [young, warm] = [await world({ historySeconds: 600 }), await world()];
+    const [a, b] = await Promise.all([plannerFor(young)(lowPremise), plannerFor(warm)(lowPremise)]);
+    expect(b.durationSeconds).toBeGreaterThan(a.durationSeconds);
+    expect(b.hypothesis.mustNotFire).toEqual([TICKET]);
+  });
+
+  test("a plan longer than --max-fault-seconds is refused, naming the length and the bound, and nothing is injected", async () => {
+    const w = await world();
+    w.deps.plan = plannerFor(w, { maxFaultSeconds: 300 });
+    const refusal = (await run(w, {}, lowPremise as Experiment).catch((e: unknown) => e)) as SteadyStateRefused;
+    expect(refusal).toBeInstanceOf(SteadyStateRefused);
+    expect(refusal.reasons[0]).toMatch(/^the page needs \d+ s of this fault .* longer than --max-fault-seconds 300$/);
+    expect(faultCalls(w).filter(([method]) => method === "PUT")).toEqual([]);
+  });
+
+  test("a premise no page can see on these objectives is refused with the thresholds, not run", async () => {
+    const w = await world();
+    w.deps.plan = plannerFor(w);
+    const weak = {
+      ...PRODUCT_ERRORS,
+      burn: { service: "order" as const, slo: "availability" as const, badRatio: 0.05 },
+    };
+    const refusal = (await run(w, {}, weak as Experiment).catch((e: unknown) => e)) as SteadyStateRefused;
+    expect(refusal.reasons[0]).toContain("never pages on a 99 % availability objective");
+    expect(faultCalls(w)).toEqual([]);
+  });
+
+  test("Prometheus unreachable while planning: refused, saying the experiment cannot be planned", async () => {
+    const w = await world();
+    const down = httpObserver({
+      prometheusUrl: "http://127.0.0.1:9",
+      alertmanagerUrl: "http://127.0.0.1:9",
+      namespace: NS,
+      latencyThresholdSeconds: 0.5,
+    });
+    w.deps.plan = plannerFor(w, { observer: down });
+    const refusal = (await run(w, {}, lowPremise as Experiment).catch((e: unknown) => e)) as SteadyStateRefused;
+    expect(refusal.reasons[0]).toMatch(/^the experiment cannot be planned: Prometheus did not answer/);
+  });
+});
+
 describe("steady state first", () => {
   test("order already failing 5 %: refused, with the reason, and no fault is set", async () => {
     const w = await world({ sli: (kind) => (kind === "errorRatio" ? 0.05 : 0.01) });
@@ -211,6 +308,7 @@ describe("steady state first", () => {
     w.deps.observer = {
       sli: w.deps.observer.sli,
       alerts: async (expectations) => expectations.map((alert) => ({ alert, state: "active" as const })),
+      planInputs: w.deps.observer.planInputs,
     };
     w.platform.ready.product = false;
     const refusal = (await run(w).catch((err: unknown) => err)) as SteadyStateRefused;
@@ -281,6 +379,7 @@ describe("cleanup always", () => {
         return real.sli(services, window);
       },
       alerts: real.alerts,
+      planInputs: real.planInputs,
     } satisfies Observer;
     const err = (await run(w).catch((e: unknown) => e)) as ExperimentAborted;
     expect(err.interrupted).toBe(false);
@@ -301,6 +400,7 @@ describe("cleanup always", () => {
     w.deps.observer = {
       sli: (s, win) => (w.on === undefined ? real.sli(s, win) : down.sli(s, win)),
       alerts: (e) => (w.on === undefined ? real.alerts(e) : down.alerts(e)),
+      planInputs: real.planInputs,
     };
     const report = await run(w, { watchSeconds: 10 });
     expect(report.passed).toBe(false);
