@@ -15,6 +15,15 @@ export const CHAOS_METRICS = {
   /** Unix time the fault started and ended: the dashboard's fault-window annotations. */
   faultStart: "chaos_experiment_fault_start_timestamp_seconds",
   faultEnd: "chaos_experiment_fault_end_timestamp_seconds",
+  /**
+   * The run's hypothesis limits, planned for that run from the stack's SLOs and Prometheus' history: the
+   * dashboard compares each measurement with the limit of the same run. Detection's only when an alert must fire.
+   */
+  detectionLimit: "chaos_experiment_detection_limit_seconds",
+  recoveryLimit: "chaos_experiment_recovery_limit_seconds",
+  budgetLimit: "chaos_experiment_budget_limit_ratio",
+  /** How long the fault was planned to last (seconds). */
+  faultDuration: "chaos_experiment_fault_duration_seconds",
 } as const;
 
 export const CHAOS_LABELS = {

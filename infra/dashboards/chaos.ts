@@ -4,8 +4,6 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import { CHAOS_LABELS, CHAOS_METRICS, LABELS } from "../../contract";
 import { AGGREGATE_RECORDS, SLO_LABEL, SLO_RECORDS } from "../alerting/names";
 import { ALERT_SERVICE_LABEL } from "../alerting/rules";
-import { CATALOGUE } from "../chaos/catalogue";
-import type { Experiment } from "../chaos/experiments";
 import { CELL_VALUE, serviceLinks, toDashboard } from "./links";
 import { DATASOURCES, DASHBOARD_VARIABLES as V } from "./model";
 import {
@@ -60,21 +58,15 @@ const lastRunRow = (metric: string) =>
   `max by (${EXPERIMENT}, ${CHAOS_LABELS.target}, ${CHAOS_LABELS.runTarget}) (${pushed(metric)})`;
 
 /**
- * A hypothesis limit of every experiment that has one, as constant series labelled by experiment: the
- * limits live in the catalogue (infra/chaos/catalogue.ts), which this dashboard is generated from.
+ * A measurement of each experiment's last run over the limit that run was judged by. The limits are planned
+ * per run (from the stack's SLOs and Prometheus' history), so they are pushed with the results, not read from
+ * the catalogue; no limit pushed (nothing must be detected), no bar.
  */
-export function catalogueLimits(experiments: Experiment[], limit: (e: Experiment) => number | undefined): string {
-  const series = experiments.flatMap((e) => {
-    const value = limit(e);
-    return value === undefined ? [] : [`label_replace(vector(${value}), "${EXPERIMENT}", "${e.name}", "", "")`];
-  });
-  if (series.length === 0) throw new Error("catalogueLimits: no experiment in the catalogue has this limit");
-  return series.join(" or ");
-}
+const shareOfLimit = (metric: string, limitMetric: string) =>
+  `${lastRun(metric)} / on (${EXPERIMENT}) ${lastRun(limitMetric)}`;
 
-const detectLimit = (e: Experiment) => (e.hypothesis.mustFire.length ? e.hypothesis.maxDetectSeconds : undefined);
-const recoverLimit = (e: Experiment) => e.hypothesis.maxRecoverSeconds;
-const budgetLimit = (e: Experiment) => e.hypothesis.maxBudgetConsumed;
+/** Wording shared by the descriptions: where a limit comes from. */
+const PLANNED = "planned for that run from the stack's SLOs and Prometheus' history, pushed with the results";
 
 /** Green within the limit, yellow from 80 % of it, red beyond it (equal to the limit still holds). */
 export const WITHIN_LIMIT: dashboard.Threshold[] = [
@@ -125,13 +117,9 @@ export function faultWindowAnnotations(): dashboard.AnnotationQueryBuilder[] {
   ];
 }
 
-export function chaos(settings: DashboardSettings, experiments: Experiment[] = CATALOGUE): dashboard.DashboardBuilder {
+export function chaos(settings: DashboardSettings): dashboard.DashboardBuilder {
   const { environment } = settings;
   const table = (expr: string) => ({ expr, instant: true, format: prometheus.PromQueryFormat.Table });
-  const limitOf = (limit: (e: Experiment) => number | undefined) =>
-    `${lastRunRow(CHAOS_METRICS.hypothesisPassed)} * 0 + on (${EXPERIMENT}) group_left () (${catalogueLimits(experiments, limit)})`;
-  const share = (metric: string, limit: (e: Experiment) => number | undefined) =>
-    `${lastRun(metric)} / on (${EXPERIMENT}) (${catalogueLimits(experiments, limit)})`;
   const ID = legend(EXPERIMENT);
   const SERVICE_SLO = legend(LABELS.service, SLO_LABEL);
   const held = [
@@ -143,7 +131,7 @@ export function chaos(settings: DashboardSettings, experiments: Experiment[] = C
     settings,
     "chaos",
     "Chaos game days",
-    "Chaos experiments (infra/chaos/catalogue.ts) run by `npm run chaos`: the last verdict of each, measured detection, recovery and error budget against the hypothesis, their history, Chaos Mesh's own objects, and the services' SLIs and burn rates with each fault window marked. The results come from the runner through the Pushgateway; Chaos Mesh runs only where the stack enables chaos (dev, staging).",
+    "Chaos experiments (infra/chaos/catalogue.ts) run by `npm run chaos`: the last verdict of each, measured detection, recovery and error budget against the limits planned for that run, their history, Chaos Mesh's own objects, and the services' SLIs and burn rates with each fault window marked. The results come from the runner through the Pushgateway; Chaos Mesh runs only where the stack enables chaos (dev, staging).",
     { from: "now-24h" },
   );
   for (const a of faultWindowAnnotations()) builder.annotation(a);
@@ -166,19 +154,19 @@ export function chaos(settings: DashboardSettings, experiments: Experiment[] = C
     .withPanel(
       tablePanel({
         title: "Last run of each experiment against its hypothesis",
-        description:
-          "Measured values of each experiment's latest run (pushed by the runner) beside its hypothesis limits (from the catalogue). An empty time to detect: an expected alert never fired, or none must fire. Click a target for its errors dashboard.",
+        description: `Measured values of each experiment's latest run beside the hypothesis limits it was judged by (${PLANNED}), and the planned fault length. An empty time to detect: an expected alert never fired; an empty detect limit: none must fire. Click a target for its errors dashboard.`,
         unit: "none",
         height: 9,
         targets: [
           table(lastRunRow(CHAOS_METRICS.hypothesisPassed)),
           table(lastRunRow(CHAOS_METRICS.detection)),
-          table(limitOf(detectLimit)),
+          table(lastRunRow(CHAOS_METRICS.detectionLimit)),
           table(lastRunRow(CHAOS_METRICS.recovery)),
-          table(limitOf(recoverLimit)),
+          table(lastRunRow(CHAOS_METRICS.recoveryLimit)),
           table(lastRunRow(CHAOS_METRICS.budgetConsumed)),
-          table(limitOf(budgetLimit)),
+          table(lastRunRow(CHAOS_METRICS.budgetLimit)),
           table(`${lastRunRow(CHAOS_METRICS.faultStart)} * 1000`),
+          table(lastRunRow(CHAOS_METRICS.faultDuration)),
         ],
         transformations: [
           MERGE_TABLES,
@@ -192,6 +180,7 @@ export function chaos(settings: DashboardSettings, experiments: Experiment[] = C
             "Value #F": "budget consumed",
             "Value #G": "budget limit",
             "Value #H": "fault started",
+            "Value #I": "fault length",
           }),
         ],
         columnUnits: {
@@ -202,6 +191,7 @@ export function chaos(settings: DashboardSettings, experiments: Experiment[] = C
           "budget consumed": "percentunit",
           "budget limit": "percentunit",
           "fault started": "dateTimeAsIso",
+          "fault length": "s",
         },
         columnLinks: [
           {
@@ -214,30 +204,30 @@ export function chaos(settings: DashboardSettings, experiments: Experiment[] = C
     .withPanel(
       barGaugePanel({
         title: "Time to detect ÷ its limit, last run",
-        description: `${CHAOS_METRICS.detection} (fault start → the last expected alert firing in Alertmanager) over the experiment's maxDetectSeconds. Yellow from 80 % of the limit, red beyond it. Experiments where no alert must fire have no bar.`,
+        description: `${CHAOS_METRICS.detection} (fault start → the last expected alert firing in Alertmanager) over that run's ${CHAOS_METRICS.detectionLimit} (maxDetectSeconds, ${PLANNED}). Yellow from 80 % of the limit, red beyond it. Experiments where no alert must fire have no bar.`,
         unit: "percentunit",
         width: 8,
-        targets: [{ expr: share(CHAOS_METRICS.detection, detectLimit), legend: ID }],
+        targets: [{ expr: shareOfLimit(CHAOS_METRICS.detection, CHAOS_METRICS.detectionLimit), legend: ID }],
         steps: WITHIN_LIMIT,
       }),
     )
     .withPanel(
       barGaugePanel({
         title: "Time to recover ÷ its limit, last run",
-        description: `${CHAOS_METRICS.recovery} (fault end → SLIs back within objective and the expected alerts resolved) over the experiment's maxRecoverSeconds. Yellow from 80 % of the limit, red beyond it.`,
+        description: `${CHAOS_METRICS.recovery} (fault end → SLIs back within objective and the expected alerts resolved) over that run's ${CHAOS_METRICS.recoveryLimit} (maxRecoverSeconds, ${PLANNED}). Yellow from 80 % of the limit, red beyond it.`,
         unit: "percentunit",
         width: 8,
-        targets: [{ expr: share(CHAOS_METRICS.recovery, recoverLimit), legend: ID }],
+        targets: [{ expr: shareOfLimit(CHAOS_METRICS.recovery, CHAOS_METRICS.recoveryLimit), legend: ID }],
         steps: WITHIN_LIMIT,
       }),
     )
     .withPanel(
       barGaugePanel({
         title: "Budget consumed ÷ its limit, last run",
-        description: `${CHAOS_METRICS.budgetConsumed} (share of the SLO period's availability budget the experiment spent) over the experiment's maxBudgetConsumed. Yellow from 80 % of the limit, red beyond it.`,
+        description: `${CHAOS_METRICS.budgetConsumed} (share of the SLO period's error budget the experiment spent: availability, or latency where the hypothesis names it) over that run's ${CHAOS_METRICS.budgetLimit} (maxBudgetConsumed, ${PLANNED}). Yellow from 80 % of the limit, red beyond it.`,
         unit: "percentunit",
         width: 8,
-        targets: [{ expr: share(CHAOS_METRICS.budgetConsumed, budgetLimit), legend: ID }],
+        targets: [{ expr: shareOfLimit(CHAOS_METRICS.budgetConsumed, CHAOS_METRICS.budgetLimit), legend: ID }],
         steps: WITHIN_LIMIT,
       }),
     )

@@ -1,14 +1,10 @@
 /**
- * What the runner reads from Prometheus and Alertmanager, and what it pushes: the SLI queries (valid PromQL,
- * the SLO's selector), an alert's state among Alertmanager's answer, and the Pushgateway body when a value is
- * missing.
+ * What the runner reads from Prometheus and Alertmanager: the SLI queries (valid PromQL, the SLO's selector) and
+ * an alert's state among Alertmanager's answer. What it pushes: push.test.ts.
  */
 import { alertStateOf, scalarOf, sliQueries } from "../../apps/chaos/observe";
-import { pushBody, pushPath } from "../../apps/chaos/push";
-import type { ExperimentReport } from "../../apps/chaos/types";
-import { CHAOS_METRICS, INFRA_PATHS, LABELS } from "../../contract";
+import { INFRA_PATHS, LABELS } from "../../contract";
 import { apiRequests } from "../../infra/alerting/slos";
-import { CATALOGUE } from "../../infra/chaos/catalogue";
 import type { AlertExpectation } from "../../infra/chaos/experiments";
 import { promqlParser } from "../../infra/queries/lezer";
 import { amAlert } from "./fakes";
@@ -87,41 +83,5 @@ describe("an alert's state in Alertmanager's answer", () => {
   test("the same alert of another environment's namespace does not count; one without a namespace does", () => {
     expect(alertStateOf(page, [amAlert({ ...labels, namespace: "obs-prod-apps" }, "active")], NS)).toBe("absent");
     expect(alertStateOf(page, [amAlert({ ...labels, namespace: NS }, "active")], NS)).toBe("active");
-  });
-});
-
-describe("the Pushgateway body", () => {
-  const definition = CATALOGUE[0] as (typeof CATALOGUE)[number];
-  const report = {
-    experiment: definition.name,
-    target: definition.target,
-    runTarget: 'kind-"lab"',
-    faultStartedAt: "2025-03-04T10:00:00.000Z",
-    faultEndedAt: "2025-03-04T10:03:00.000Z",
-    detectionSeconds: null,
-    recoverySeconds: null,
-    budgetConsumed: 0.02,
-    passed: false,
-  } as ExperimentReport;
-
-  test("a detection or recovery that never happened is left out (the PUT removes the last run's value)", () => {
-    const names = pushBody(report)
-      .split("\n")
-      .filter((l) => l && !l.startsWith("#"))
-      .map((l) => l.split("{")[0]);
-    expect(names).toEqual([
-      CHAOS_METRICS.budgetConsumed,
-      CHAOS_METRICS.hypothesisPassed,
-      CHAOS_METRICS.faultStart,
-      CHAOS_METRICS.faultEnd,
-    ]);
-  });
-
-  test("label values are escaped as the exposition format wants (a quote in a kube context name)", () => {
-    expect(pushBody(report)).toContain('run_target="kind-\\"lab\\""');
-  });
-
-  test("the group's path carries the job and the experiment", () => {
-    expect(pushPath("product-errors")).toBe("/metrics/job/chaos-game-day/experiment/product-errors");
   });
 });

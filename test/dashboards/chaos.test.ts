@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
+import { type PushedReport, pushBody } from "../../apps/chaos/push";
 import { CHAOS_LABELS, CHAOS_METRICS, CHAOS_PUSH_JOB } from "../../contract";
 import { AGGREGATE_RECORDS, SLO_RECORDS } from "../../infra/alerting/names";
-import { CATALOGUE } from "../../infra/chaos/catalogue";
 import type { Experiment } from "../../infra/chaos/experiments";
-import { CHAOS_MESH_METRICS, catalogueLimits, WITHIN_LIMIT } from "../../infra/dashboards/chaos";
+import { stackPlan } from "../../infra/chaos/plan";
+import { CHAOS_MESH_METRICS, WITHIN_LIMIT } from "../../infra/dashboards/chaos";
 import type { DashboardQuery, GeneratedDashboard } from "../../infra/dashboards/dashboards";
 import { promqlMetricNames, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { namespaces } from "../../infra/platform/naming";
@@ -15,6 +16,43 @@ import { byUid, configs, openingValues, panel, panelsOf, STACKS, selectorsOf } f
 
 const chaosOf = (stack: (typeof STACKS)[number]) => byUid(stack, "chaos");
 const annotationsOf = (d: GeneratedDashboard) => (d.json.annotations as { list: any[] }).list;
+const TABLE = "Last run of each experiment against its hypothesis";
+const metricsOf = (q: DashboardQuery) => promqlMetricNames(substituteGrafanaVariables(q.expr));
+
+/** The catalogue as the dev stack plans it: the limits a run there is judged by. */
+const planned = stackPlan(configs.dev);
+const plannedOf = (name: string) => {
+  const found = planned.find((e) => e.name === name);
+  if (!found) throw new Error(`no experiment ${name} in the catalogue`);
+  return found;
+};
+const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
+
+/** A run as the runner reports it to push.ts: measured values, the fault window (Unix seconds), its plan. */
+function runOf(
+  definition: Experiment,
+  m: { passed: boolean; detection: number | null; recovery: number; budget: number; fault: [number, number] },
+): PushedReport {
+  return {
+    experiment: definition.name,
+    target: definition.target,
+    runTarget: "local",
+    faultStartedAt: iso(m.fault[0]),
+    faultEndedAt: iso(m.fault[1]),
+    detectionSeconds: m.detection,
+    recoverySeconds: m.recovery,
+    budgetConsumed: m.budget,
+    passed: m.passed,
+    definition,
+  };
+}
+
+/** Metric names in a push body (what the Pushgateway then exposes). */
+const pushedNames = (body: string) =>
+  body
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split("{")[0] as string);
 
 describe("chaos dashboard", () => {
   test.each(STACKS)(
@@ -133,25 +171,52 @@ describe("chaos dashboard", () => {
   });
 });
 
-describe("catalogueLimits", () => {
-  test("one constant series per experiment that has the limit, labelled with its name; none for the others", () => {
-    const detect = catalogueLimits(CATALOGUE, (e) =>
-      e.hypothesis.mustFire.length ? e.hypothesis.maxDetectSeconds : undefined,
-    );
-    const pairs = [...detect.matchAll(/label_replace\(vector\(([\d.]+)\), "experiment", "([a-z0-9-]+)", "", ""\)/g)];
-    const expected = CATALOGUE.filter((e) => e.hypothesis.mustFire.length > 0).map((e) => [
-      e.hypothesis.maxDetectSeconds,
-      e.name,
+describe("the limits: pushed with each run, not taken from the catalogue", () => {
+  const d = chaosOf("staging");
+  const queriesOf = (title: string) => d.queries.filter((q) => q.panel === title);
+
+  test("the table's limit columns and fault length read the pushed limit metrics, one each", () => {
+    const columns = queriesOf(TABLE).map(metricsOf);
+    expect([columns[2], columns[4], columns[6], columns[8]]).toEqual([
+      [CHAOS_METRICS.detectionLimit],
+      [CHAOS_METRICS.recoveryLimit],
+      [CHAOS_METRICS.budgetLimit],
+      [CHAOS_METRICS.faultDuration],
     ]);
-    expect(pairs.map((m) => [Number(m[1]), m[2]])).toEqual(expected);
-    expect(expected.length).toBeLessThan(CATALOGUE.length); // some experiments expect no alert
-    expect(detect.split(" or ")).toHaveLength(expected.length);
   });
 
-  test("a limit no experiment has is an error, not an empty query", () => {
-    expect(() => catalogueLimits(CATALOGUE as Experiment[], () => undefined)).toThrow(
-      "catalogueLimits: no experiment in the catalogue has this limit",
+  test("each bar is the last run's measurement over the last run's pushed limit of the same experiment", () => {
+    const bars = [
+      ["Time to detect ÷ its limit, last run", CHAOS_METRICS.detection, CHAOS_METRICS.detectionLimit],
+      ["Time to recover ÷ its limit, last run", CHAOS_METRICS.recovery, CHAOS_METRICS.recoveryLimit],
+      ["Budget consumed ÷ its limit, last run", CHAOS_METRICS.budgetConsumed, CHAOS_METRICS.budgetLimit],
+    ];
+    const by = `max by \\(${CHAOS_LABELS.experiment}\\)`;
+    for (const [title, measured, limit] of bars) {
+      const [q] = queriesOf(title as string) as [DashboardQuery];
+      const shape = new RegExp(
+        `^${by} \\(${measured}\\{[^}]*\\}\\) / on \\(${CHAOS_LABELS.experiment}\\) ${by} \\(${limit}\\{[^}]*\\}\\)$`,
+      );
+      expect([title, q.expr]).toEqual([title, expect.stringMatching(shape)]);
+    }
+  });
+
+  test("every result and limit the dashboard reads is one push.ts writes for a run where an alert must fire", () => {
+    const run = runOf(plannedOf("product-errors"), {
+      passed: true,
+      detection: 90,
+      recovery: 240,
+      budget: 0.05,
+      fault: [600, 780],
+    });
+    expect(run.definition.hypothesis.mustFire.length).toBeGreaterThan(0);
+    const written = new Set(pushedNames(pushBody(run)));
+    const contract = new Set<string>(Object.values(CHAOS_METRICS));
+    const read = [...new Set(d.queries.flatMap(metricsOf))].filter((n) => contract.has(n));
+    expect(read).toEqual(
+      expect.arrayContaining([CHAOS_METRICS.detectionLimit, CHAOS_METRICS.recoveryLimit, CHAOS_METRICS.budgetLimit]),
     );
+    expect(read.filter((n) => !written.has(n))).toEqual([]);
   });
 });
 
@@ -170,39 +235,67 @@ describePromtool("chaos dashboard queries on pushed results (promtool)", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const pushedSeries = (
-    metric: string,
-    experiment: string,
-    target: string,
-    value: number,
-    namespace = ns.platform,
-  ) => ({
-    series: `${metric}{namespace="${namespace}",job="${CHAOS_PUSH_JOB}",instance="",${CHAOS_LABELS.experiment}="${experiment}",${CHAOS_LABELS.target}="${target}",${CHAOS_LABELS.runTarget}="local"}`,
-    values: `${value}x30`,
+  /** A push body as Prometheus stores it after scraping the Pushgateway: the group's and scrape's labels added. */
+  const scraped = (run: PushedReport, namespace = ns.platform) =>
+    pushBody(run)
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"))
+      .map((line) => {
+        const [, name, labels, value] = line.match(/^(\w+)\{(.*)\} (\S+)$/) as RegExpMatchArray;
+        return {
+          series: `${name}{namespace="${namespace}",job="${CHAOS_PUSH_JOB}",instance="",${CHAOS_LABELS.experiment}="${run.experiment}",${labels}}`,
+          values: `${value}x30`,
+        };
+      });
+  // the limits are the dev stack's plan; each run is judged by its own
+  const withRecoverLimit = (e: Experiment, maxRecoverSeconds: number): Experiment => ({
+    ...e,
+    hypothesis: { ...e.hypothesis, maxRecoverSeconds },
   });
-  const run1 = (experiment: string, target: string, r: Record<string, number>) =>
-    Object.entries(r).map(([metric, value]) => pushedSeries(metric, experiment, target, value));
+  const runs = {
+    errors: runOf(plannedOf("product-errors"), {
+      passed: true,
+      detection: 90,
+      recovery: 240,
+      budget: 0.05,
+      fault: [600, 780],
+    }),
+    killed: runOf(withRecoverLimit(plannedOf("product-killed"), 200), {
+      passed: false,
+      detection: 300,
+      recovery: 150,
+      budget: 0.01,
+      fault: [1200, 1260],
+    }),
+    // no alert must fire: nothing to detect, neither detection nor its limit pushed; a recovery limit of its
+    // own (the dev plan gives all three 300 s), so a limit matched to the wrong experiment shows
+    stress: runOf(withRecoverLimit(plannedOf("user-cpu-stress"), 120), {
+      passed: true,
+      detection: null,
+      recovery: 60,
+      budget: 0.001,
+      fault: [1500, 1560],
+    }),
+  };
+  const limits = (run: PushedReport) => run.definition.hypothesis;
+  const distinct = (pick: (run: PushedReport) => number, of = Object.values(runs)) => new Set(of.map(pick)).size;
+  // another environment's Pushgateway in the same Prometheus: the same experiment, larger limits
+  const elsewhere = runOf(
+    {
+      ...runs.errors.definition,
+      hypothesis: {
+        ...limits(runs.errors),
+        maxDetectSeconds: limits(runs.errors).maxDetectSeconds * 10,
+        maxBudgetConsumed: limits(runs.errors).maxBudgetConsumed * 10,
+      },
+    },
+    { passed: true, detection: 1, recovery: 1, budget: 0.0001, fault: [60, 120] },
+  );
   const input = [
-    ...run1("product-errors", "product", {
-      [CHAOS_METRICS.hypothesisPassed]: 1,
-      [CHAOS_METRICS.detection]: 90,
-      [CHAOS_METRICS.recovery]: 240,
-      [CHAOS_METRICS.budgetConsumed]: 0.05,
-      [CHAOS_METRICS.faultStart]: 600,
-      [CHAOS_METRICS.faultEnd]: 780,
-    }),
-    ...run1("product-killed", "product", {
-      [CHAOS_METRICS.hypothesisPassed]: 0,
-      [CHAOS_METRICS.detection]: 300,
-      [CHAOS_METRICS.recovery]: 150,
-      [CHAOS_METRICS.budgetConsumed]: 0.01,
-      [CHAOS_METRICS.faultStart]: 1200,
-      [CHAOS_METRICS.faultEnd]: 1260,
-    }),
-    // no alert must fire: nothing to detect, no detection pushed
-    ...run1("user-cpu-stress", "user", { [CHAOS_METRICS.hypothesisPassed]: 1, [CHAOS_METRICS.recovery]: 60 }),
-    // another environment's Pushgateway in the same Prometheus
-    pushedSeries(CHAOS_METRICS.detection, "product-errors", "product", 1, "obs-prod-platform"),
+    ...scraped(runs.errors),
+    ...scraped(runs.killed),
+    ...scraped(runs.stress),
+    ...scraped(elsewhere, "obs-prod-platform"),
     {
       series: `chaos_controller_manager_chaos_experiments{namespace="${ns.platform}",exported_namespace="${ns.apps}",kind="PodChaos",phase="running"}`,
       values: "1x30",
@@ -229,21 +322,29 @@ describePromtool("chaos dashboard queries on pushed results (promtool)", () => {
     );
     return run("promtool", ["test", "rules", file]);
   };
-  const limitOf = (name: string, pick: (e: Experiment) => number) =>
-    pick(CATALOGUE.find((e) => e.name === name) as Experiment);
-
-  test("the bars: each experiment's last measured value over its catalogue limit; none where nothing must be detected", () => {
-    const detectOf = (name: string) => limitOf(name, (e) => e.hypothesis.maxDetectSeconds);
-    const recoverOf = (name: string) => limitOf(name, (e) => e.hypothesis.maxRecoverSeconds);
+  test("the bars: each experiment's last measured value over the limit pushed with that run; none where nothing must be detected", () => {
+    const { errors, killed, stress } = runs;
+    // each experiment's limit differs from the others', so dividing by another experiment's would show
+    expect([
+      distinct((r) => limits(r).maxDetectSeconds, [errors, killed]),
+      distinct((r) => limits(r).maxRecoverSeconds),
+      distinct((r) => limits(r).maxBudgetConsumed),
+      distinct((r) => r.definition.durationSeconds),
+    ]).toEqual([2, 3, 3, 3]);
     const result = promtool([
       at("10m", query("Time to detect ÷ its limit, last run"), [
-        { labels: '{experiment="product-errors"}', value: 90 / detectOf("product-errors") },
-        { labels: '{experiment="product-killed"}', value: 300 / detectOf("product-killed") },
+        { labels: '{experiment="product-errors"}', value: 90 / limits(errors).maxDetectSeconds },
+        { labels: '{experiment="product-killed"}', value: 300 / limits(killed).maxDetectSeconds },
       ]),
       at("10m", query("Time to recover ÷ its limit, last run"), [
-        { labels: '{experiment="product-errors"}', value: 240 / recoverOf("product-errors") },
-        { labels: '{experiment="product-killed"}', value: 150 / recoverOf("product-killed") },
-        { labels: '{experiment="user-cpu-stress"}', value: 60 / recoverOf("user-cpu-stress") },
+        { labels: '{experiment="product-errors"}', value: 240 / limits(errors).maxRecoverSeconds },
+        { labels: '{experiment="product-killed"}', value: 150 / limits(killed).maxRecoverSeconds },
+        { labels: '{experiment="user-cpu-stress"}', value: 60 / limits(stress).maxRecoverSeconds },
+      ]),
+      at("10m", query("Budget consumed ÷ its limit, last run"), [
+        { labels: '{experiment="product-errors"}', value: 0.05 / limits(errors).maxBudgetConsumed },
+        { labels: '{experiment="product-killed"}', value: 0.01 / limits(killed).maxBudgetConsumed },
+        { labels: '{experiment="user-cpu-stress"}', value: 0.001 / limits(stress).maxBudgetConsumed },
       ]),
       at("10m", query("Hypothesis held, last run"), [
         { labels: '{experiment="product-errors"}', value: 1 },
@@ -255,36 +356,23 @@ describePromtool("chaos dashboard queries on pushed results (promtool)", () => {
     expect(result.status).toBe(0);
   });
 
-  test("the table's limit columns: the catalogue limit on each pushed experiment's row", () => {
-    const row = (experiment: string, target: string) =>
-      `{experiment="${experiment}",${CHAOS_LABELS.runTarget}="local",target="${target}"}`;
+  test("the table's limit columns: the limits pushed with each experiment's run, on its row; no detect limit where none must fire", () => {
+    const row = (run: PushedReport) =>
+      `{experiment="${run.experiment}",${CHAOS_LABELS.runTarget}="local",target="${run.target}"}`;
+    const column = (index: number, value: (run: PushedReport) => number, of = Object.values(runs)) =>
+      at(
+        "10m",
+        query(TABLE, index),
+        of.map((run) => ({ labels: row(run), value: value(run) })),
+      );
     const result = promtool([
-      at("10m", query("Last run of each experiment against its hypothesis", 2), [
-        {
-          labels: row("product-errors", "product"),
-          value: limitOf("product-errors", (e) => e.hypothesis.maxDetectSeconds),
-        },
-        {
-          labels: row("product-killed", "product"),
-          value: limitOf("product-killed", (e) => e.hypothesis.maxDetectSeconds),
-        },
-      ]),
-      at("10m", query("Last run of each experiment against its hypothesis", 6), [
-        {
-          labels: row("product-errors", "product"),
-          value: limitOf("product-errors", (e) => e.hypothesis.maxBudgetConsumed),
-        },
-        {
-          labels: row("product-killed", "product"),
-          value: limitOf("product-killed", (e) => e.hypothesis.maxBudgetConsumed),
-        },
-        {
-          labels: row("user-cpu-stress", "user"),
-          value: limitOf("user-cpu-stress", (e) => e.hypothesis.maxBudgetConsumed),
-        },
-      ]),
+      column(2, (r) => limits(r).maxDetectSeconds, [runs.errors, runs.killed]),
+      column(4, (r) => limits(r).maxRecoverSeconds),
+      column(6, (r) => limits(r).maxBudgetConsumed),
+      column(8, (r) => r.definition.durationSeconds),
     ]);
     expect(result.output).toContain("SUCCESS");
+    expect(result.status).toBe(0);
   });
 
   test("the fault-window annotation is on inside the window (10:00–13:00 of the test) and off outside it; Chaos Mesh counts only the apps namespace", () => {
