@@ -12,8 +12,15 @@ import { replaceSection, staleSections } from "./sections";
 const DOCUMENTS: { document: string; sections: () => Record<string, string> }[] = [
   // the playbook from the alert rules, the responder's settings from the stack files
   { document: "docs/operations.md", sections: () => operationsSections(ENVIRONMENTS.map((s) => loadStackConfig(s))) },
-  // the experiment catalogue with each hypothesis
-  { document: "docs/chaos.md", sections: () => chaosSections(CATALOGUE) },
+  // the experiment catalogue with each hypothesis, and the limits each stack's objectives plan for it
+  {
+    document: "docs/chaos.md",
+    sections: () =>
+      chaosSections(
+        CATALOGUE,
+        ENVIRONMENTS.map((stack) => ({ stack, config: loadStackConfig(stack) })),
+      ),
+  },
 ];
 
 /**
