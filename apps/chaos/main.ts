@@ -1,7 +1,14 @@
 import { repoRoot } from "../../infra/charts/values-files";
 import { chaosObjects } from "../../infra/chaos/chaos-mesh";
 import type { Experiment, ExperimentDefinition } from "../../infra/chaos/experiments";
-import { burnPairs, PlanError, planExperiment, type SloObjectives } from "../../infra/chaos/plan";
+import {
+  alertHolds,
+  burnPairs,
+  type PlanConditions,
+  PlanError,
+  planExperiment,
+  type SloObjectives,
+} from "../../infra/chaos/plan";
 import { StackConfigError } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { commonLabels } from "../../infra/platform/labels";
@@ -79,8 +86,10 @@ export interface PlannerOptions {
   sliWindowSeconds: number;
   faultSeconds?: number;
   maxFaultSeconds: number;
-  /** The rules' windows are the stack's divided by this (test harnesses); default 1. */
+  /** The rules' windows and `for`s are the stack's divided by this (test harnesses); default 1. */
   windowDivisor?: number;
+  /** `for` of each alert rule of the stack (plan.ts alertHolds). */
+  alertHolds: Record<string, number>;
 }
 
 /**
@@ -88,30 +97,26 @@ export interface PlannerOptions {
  * bad share, and Prometheus' own intervals. Anything that keeps it from being planned is a refusal with the reason.
  */
 export function planner(o: PlannerOptions): (definition: ExperimentDefinition) => Promise<Experiment> {
-  return async (definition) => {
+  const conditions = async (definition: ExperimentDefinition): Promise<PlanConditions> => {
+    const base = {
+      slo: o.slo,
+      sampleSeconds: o.sampleSeconds,
+      sliWindowSeconds: o.sliWindowSeconds,
+      windowDivisor: o.windowDivisor,
+      faultSeconds: o.faultSeconds,
+      alertHolds: o.alertHolds,
+    };
     const premise = definition.burn;
-    const base = { slo: o.slo, sampleSeconds: o.sampleSeconds, sliWindowSeconds: o.sliWindowSeconds };
-    if (!premise) {
-      return planExperiment(definition, {
-        ...base,
-        historySeconds: 0,
-        scrapeSeconds: 0,
-        evaluationSeconds: 0,
-        faultSeconds: o.faultSeconds,
-      });
-    }
+    if (!premise) return { ...base, historySeconds: 0, ...(await o.observer.intervals()) };
     const pairs = burnPairs(o.slo, premise.slo, o.windowDivisor);
     const windows = [...new Set(pairs.flatMap((p) => [p.longWindow, p.shortWindow]))];
     const longest = Math.max(...pairs.map((p) => p.longSeconds));
+    return { ...base, ...(await o.observer.planInputs(premise.service, premise.slo, windows, longest)) };
+  };
+  return async (definition) => {
     let planned: Experiment;
     try {
-      const inputs = await o.observer.planInputs(premise.service, premise.slo, windows, longest);
-      planned = planExperiment(definition, {
-        ...base,
-        ...inputs,
-        windowDivisor: o.windowDivisor,
-        faultSeconds: o.faultSeconds,
-      });
+      planned = planExperiment(definition, await conditions(definition));
     } catch (err) {
       if (err instanceof PlanError) throw new SteadyStateRefused(definition.name, [err.message]);
       if (err instanceof ObservationError) {
@@ -121,7 +126,7 @@ export function planner(o: PlannerOptions): (definition: ExperimentDefinition) =
     }
     if (planned.durationSeconds > o.maxFaultSeconds) {
       throw new SteadyStateRefused(definition.name, [
-        `the page needs ${planned.durationSeconds} s of this fault under the stack's objectives and Prometheus' history (${planned.plan?.lines[1] ?? ""}); that is longer than --max-fault-seconds ${o.maxFaultSeconds}`,
+        `the plan needs ${planned.durationSeconds} s of this fault under the stack's objectives and Prometheus' history (${planned.plan?.lines[1] ?? ""}); that is longer than --max-fault-seconds ${o.maxFaultSeconds}`,
       ]);
     }
     return planned;
@@ -198,6 +203,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
               sliWindowSeconds: 60,
               faultSeconds: options.faultSeconds,
               maxFaultSeconds: options.maxFaultSeconds,
+              alertHolds: alertHolds(stack),
             }),
             clock: realClock,
             progress,

@@ -30,6 +30,8 @@ export interface Observer {
   sli(services: readonly ServiceName[], window: string): Promise<SliReading[]>;
   alerts(expectations: readonly AlertExpectation[]): Promise<{ alert: AlertExpectation; state: AlertState }[]>;
   planInputs(service: ServiceName, slo: SloKind, windows: readonly string[], upToSeconds: number): Promise<PlanInputs>;
+  /** Prometheus' scrape and rule-evaluation intervals. */
+  intervals(): Promise<Pick<PlanInputs, "scrapeSeconds" | "evaluationSeconds">>;
 }
 
 /** Prometheus' global scrape and evaluation intervals from its configuration (defaults 1m, as Prometheus has). */
@@ -154,6 +156,9 @@ export function httpObserver(options: ObserverOptions): Observer {
   }
 
   return {
+    async intervals() {
+      return intervalsOf(await prometheusConfig());
+    },
     async planInputs(service, slo, windows, upToSeconds) {
       const { scrapeSeconds, evaluationSeconds } = intervalsOf(await prometheusConfig());
       // fine enough to see a young demo's minutes, coarse enough for days of history

@@ -13,7 +13,7 @@ import { alertLabel, describeFault, faultMechanism, formatShare, runsLocally } f
 
 export interface StackInput {
   stack: string;
-  config: Pick<StackConfig, "slo" | "metrics" | "chaos">;
+  config: StackConfig;
 }
 
 /** An experiment as a warm stack runs it, or why its premise can never page there. */

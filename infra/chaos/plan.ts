@@ -1,7 +1,9 @@
 import type { SloKind } from "../alerting/names";
+import { ruleGroupsFor } from "../alerting/rule-set";
 import { ALERT_NAMES } from "../alerting/rules";
 import { BURN_RATE_ALERTS, burnFactor, windowHours } from "../alerting/slos";
 import type { StackConfig } from "../config/schema";
+import { namespaces } from "../platform/naming";
 import { durationSeconds } from "../preflight/checks/rendered-config/units";
 import {
   type BurnPair,
@@ -40,6 +42,8 @@ export interface PlanConditions {
   windowDivisor?: number;
   /** Run the fault this long instead of the planned length (the limits are planned for it). */
   faultSeconds?: number;
+  /** Seconds each alert's rule must hold before it fires (`for`), by alert name, before windowDivisor. */
+  alertHolds?: Record<string, number>;
 }
 
 /** What the plan rests on, for the report and the progress display. */
@@ -103,10 +107,7 @@ export function burnAlerts(premise: BurnPremise): { page: AlertExpectation; tick
 /** The experiment as it will run under these conditions: planned when it has a burn premise, else as written. */
 export function planExperiment(experiment: ExperimentDefinition, c: PlanConditions): Experiment {
   const premise = experiment.burn;
-  if (!premise) {
-    const written = experiment as Experiment;
-    return c.faultSeconds === undefined ? written : { ...written, durationSeconds: c.faultSeconds };
-  }
+  if (!premise) return planHeld(experiment as Experiment, c);
   const objective = premise.slo === "availability" ? c.slo.availability : c.slo.latency;
   const pairs = burnPairs(c.slo, premise.slo, c.windowDivisor);
   const shape: FaultShape = {
@@ -188,11 +189,69 @@ export function planExperiment(experiment: ExperimentDefinition, c: PlanConditio
   };
 }
 
+/**
+ * An experiment with written limits whose alerts fire after their rule's `for`: its fault must last longer than
+ * that (a target down for 60 s never fires a 2-minute ServiceTargetDown), and its detection limit cannot be
+ * shorter. The written numbers stand where they are already enough.
+ */
+function planHeld(written: Experiment, c: PlanConditions): Experiment {
+  const holds = written.hypothesis.mustFire.map((a) => ({
+    alert: a.alertname,
+    seconds: (c.alertHolds?.[a.alertname] ?? 0) / (c.windowDivisor ?? 1),
+  }));
+  const longest = holds.sort((a, b) => b.seconds - a.seconds)[0];
+  if (!longest || longest.seconds === 0) {
+    return c.faultSeconds === undefined ? written : { ...written, durationSeconds: c.faultSeconds };
+  }
+  if (c.faultSeconds !== undefined && c.faultSeconds <= longest.seconds) {
+    throw new PlanError(
+      `${written.name}: ${longest.alert} fires only after its rule has held ${longest.seconds} s; a fault of ${c.faultSeconds} s cannot test the hypothesis`,
+    );
+  }
+  const pipeline = pipelineSeconds(c);
+  const needed = roundUp(longest.seconds + pipeline);
+  const durationSeconds = c.faultSeconds ?? Math.max(written.durationSeconds, needed + 30);
+  const maxDetectSeconds = Math.max(written.hypothesis.maxDetectSeconds, needed);
+  return {
+    ...written,
+    durationSeconds,
+    hypothesis: { ...written.hypothesis, maxDetectSeconds },
+    plan: {
+      historySeconds: null,
+      pipelineSeconds: pipeline,
+      firstPage: `${longest.alert} after ${longest.seconds} s`,
+      predictedDetectSeconds: longest.seconds,
+      predictedResolveSeconds: 0,
+      predictedBudget: 0,
+      ticketsExpected: [],
+      lines: [
+        `${longest.alert} fires once its rule has held ${longest.seconds} s (its \`for\`); + ${pipeline} s to scrape, evaluate and reach Alertmanager: detection within ${maxDetectSeconds} s`,
+        `the fault lasts ${durationSeconds} s, so the alert fires while it is on`,
+        `recovery and budget limits as written: ${written.hypothesis.maxRecoverSeconds} s, ${pct(written.hypothesis.maxBudgetConsumed)}`,
+      ],
+    },
+  };
+}
+
+/** `for` of every alert rule of the stack in seconds, by alert name (the longest where a name has several). */
+export function alertHolds(config: StackConfig): Record<string, number> {
+  const holds: Record<string, number> = {};
+  for (const group of ruleGroupsFor(config, namespaces(config))) {
+    for (const rule of group.rules) {
+      if (!rule.alert) continue;
+      const seconds = rule.for ? (durationSeconds(rule.for, "prometheus") ?? 0) : 0;
+      holds[rule.alert] = Math.max(holds[rule.alert] ?? 0, seconds);
+    }
+  }
+  return holds;
+}
+
 /** Every experiment planned for a warm stack (every window full): what Pulumi's Schedules and the docs state. */
 export function warmPlan(
   experiments: readonly ExperimentDefinition[],
   slo: SloObjectives,
   scrapeSeconds: number,
+  holds: Record<string, number> = {},
 ): Experiment[] {
   return experiments.map((e) =>
     planExperiment(e, {
@@ -202,15 +261,13 @@ export function warmPlan(
       evaluationSeconds: scrapeSeconds,
       sampleSeconds: 5,
       sliWindowSeconds: 60,
+      alertHolds: holds,
     }),
   );
 }
 
 /** The catalogue as a warm stack runs it: the fault lengths of Pulumi's Schedules and of the docs' table. */
-export function stackPlan(
-  config: Pick<StackConfig, "slo" | "metrics">,
-  experiments: readonly ExperimentDefinition[] = CATALOGUE,
-): Experiment[] {
+export function stackPlan(config: StackConfig, experiments: readonly ExperimentDefinition[] = CATALOGUE): Experiment[] {
   const scrape = durationSeconds(config.metrics.scrapeInterval, "prometheus") ?? 30;
-  return warmPlan(experiments, config.slo, scrape);
+  return warmPlan(experiments, config.slo, scrape, alertHolds(config));
 }

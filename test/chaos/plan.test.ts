@@ -10,6 +10,7 @@ import { firesAfter } from "../../infra/chaos/burn-model";
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import { type Experiment, type ExperimentDefinition, isBurnDefinition } from "../../infra/chaos/experiments";
 import {
+  alertHolds,
   burnPairs,
   type PlanConditions,
   PlanError,
@@ -197,6 +198,38 @@ describe("planExperiment: experiments without a burn premise", () => {
 
   test("a faultSeconds override changes their duration and nothing else", () => {
     expect(planExperiment(killed, { ...WARM, faultSeconds: 90 })).toEqual({ ...killed, durationSeconds: 90 });
+  });
+
+  test("alertHolds reads each alert rule's `for` from the stack's generated rules (ServiceTargetDown: 2m)", () => {
+    const holds = alertHolds(dev);
+    const rule = ruleGroupsFor(dev, namespaces(dev))
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === ALERT_NAMES.targetDown);
+    expect(rule?.for).toBe("2m");
+    expect(holds[ALERT_NAMES.targetDown]).toBe(120);
+    expect(holds[ALERT_NAMES.fastBurn]).toBe(0); // burn alerts fire as soon as both windows exceed
+  });
+
+  test("with the rules' holds: a written 60 s kill is lengthened past ServiceTargetDown's 2m (+ pipeline), and its detection limit with it", () => {
+    const holds = alertHolds(dev);
+    const planned = planExperiment(killed, { ...WARM, alertHolds: holds });
+    const needed = roundUp10(120 + pipelineSeconds(WARM));
+    expect(killed.durationSeconds).toBeLessThan(120); // as written, the alert could never fire
+    expect(planned.durationSeconds).toBe(Math.max(killed.durationSeconds, needed + 30));
+    expect(planned.hypothesis.maxDetectSeconds).toBe(Math.max(killed.hypothesis.maxDetectSeconds, needed));
+    expect(planned.hypothesis.maxRecoverSeconds).toBe(killed.hypothesis.maxRecoverSeconds);
+    expect(planned.plan?.lines[0]).toContain("ServiceTargetDown fires once its rule has held 120 s");
+    // compressed rules (÷30) hold 4 s: only the pipeline is left to wait for
+    const compressed = planExperiment(killed, { ...WARM, alertHolds: holds, windowDivisor: 30 });
+    expect(compressed.durationSeconds).toBe(
+      Math.max(killed.durationSeconds, roundUp10(4 + pipelineSeconds(WARM)) + 30),
+    );
+  });
+
+  test("a fault no longer than the alert's hold is refused: it cannot test the hypothesis", () => {
+    expect(() => planExperiment(killed, { ...WARM, alertHolds: alertHolds(dev), faultSeconds: 120 })).toThrow(
+      "product-killed: ServiceTargetDown fires only after its rule has held 120 s; a fault of 120 s cannot test the hypothesis",
+    );
   });
 });
 

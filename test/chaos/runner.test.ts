@@ -228,6 +228,7 @@ describe("planned from what Prometheus shows (the CLI's planner against the stan
       sampleSeconds: 5,
       sliWindowSeconds: 60,
       maxFaultSeconds: 3_600,
+      alertHolds: {},
       ...over,
     });
   const lowPremise = {
@@ -262,7 +263,7 @@ describe("planned from what Prometheus shows (the CLI's planner against the stan
     w.deps.plan = plannerFor(w, { maxFaultSeconds: 300 });
     const refusal = (await run(w, {}, lowPremise as Experiment).catch((e: unknown) => e)) as SteadyStateRefused;
     expect(refusal).toBeInstanceOf(SteadyStateRefused);
-    expect(refusal.reasons[0]).toMatch(/^the page needs \d+ s of this fault .* longer than --max-fault-seconds 300$/);
+    expect(refusal.reasons[0]).toMatch(/^the plan needs \d+ s of this fault .* longer than --max-fault-seconds 300$/);
     expect(faultCalls(w).filter(([method]) => method === "PUT")).toEqual([]);
   });
 
@@ -309,6 +310,7 @@ describe("steady state first", () => {
       sli: w.deps.observer.sli,
       alerts: async (expectations) => expectations.map((alert) => ({ alert, state: "active" as const })),
       planInputs: w.deps.observer.planInputs,
+      intervals: w.deps.observer.intervals,
     };
     w.platform.ready.product = false;
     const refusal = (await run(w).catch((err: unknown) => err)) as SteadyStateRefused;
@@ -380,6 +382,7 @@ describe("cleanup always", () => {
       },
       alerts: real.alerts,
       planInputs: real.planInputs,
+      intervals: real.intervals,
     } satisfies Observer;
     const err = (await run(w).catch((e: unknown) => e)) as ExperimentAborted;
     expect(err.interrupted).toBe(false);
@@ -401,6 +404,7 @@ describe("cleanup always", () => {
       sli: (s, win) => (w.on === undefined ? real.sli(s, win) : down.sli(s, win)),
       alerts: (e) => (w.on === undefined ? real.alerts(e) : down.alerts(e)),
       planInputs: real.planInputs,
+      intervals: real.intervals,
     };
     const report = await run(w, { watchSeconds: 10 });
     expect(report.passed).toBe(false);

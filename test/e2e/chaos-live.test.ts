@@ -22,6 +22,7 @@ import { alertmanagerConfig, RECEIVERS } from "../../infra/alerting/alertmanager
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import type { Experiment, ExperimentDefinition } from "../../infra/chaos/experiments";
+import { alertHolds } from "../../infra/chaos/plan";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { CHAOS_MESH_METRICS } from "../../infra/dashboards/chaos";
 import { type GeneratedDashboard, stackDashboards } from "../../infra/dashboards/dashboards";
@@ -91,6 +92,7 @@ describeLive(
             sliWindowSeconds: 15,
             maxFaultSeconds: 600,
             windowDivisor: COMPRESSION,
+            alertHolds: alertHolds(config),
           }),
           injector: localInjector({ faultApi, pidsFile: path.join(dir, "pids.json") }),
           ready: (service) => faultApi.ready(service),
