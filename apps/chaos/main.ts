@@ -28,6 +28,9 @@ import type { ExperimentReport, HypothesisLine } from "./types";
 
 /** `npm run chaos -- <experiment|all>`: game days against the demo or a cluster (docs/chaos.md). */
 
+/** The longest wait for the steady state between the experiments of `all` (default of --settle-seconds). */
+export const SETTLE_BETWEEN_SECONDS = 1_800;
+
 export const EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, interrupted: 130 } as const;
 type Outcome = (typeof EXIT)[keyof typeof EXIT];
 
@@ -214,8 +217,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             slo: stack.slo,
             sampleSeconds: options.sampleSeconds,
             watchSeconds: options.watchSeconds,
-            // between the experiments of a game day the last one's burn needs time to leave the windows
-            settleSeconds: options.settleSeconds ?? (i === 0 ? 0 : 300),
+            // between the experiments of a game day the last one's alerts need time to resolve: on a young
+            // stack a 6h/30m page drains for up to its 30-minute short window (the wait ends once steady)
+            settleSeconds: options.settleSeconds ?? (i === 0 ? 0 : SETTLE_BETWEEN_SECONDS),
             signal: controller.signal,
           },
         );

@@ -55,7 +55,7 @@ export const USAGE = `usage: npm run chaos -- <experiment|all> [flags]
   --max-fault-seconds <n> refuse an SLO-burn experiment whose planned fault is longer (default 3600)
   --watch-seconds <n>     how long to watch for recovery after the fault (default its limit + 60)
   --sample-seconds <n>    how often Prometheus and Alertmanager are asked (default 5)
-  --settle-seconds <n>    wait this long for the steady state before refusing (default 0; 300 between experiments of all)
+  --settle-seconds <n>    wait this long for the steady state before refusing (default 0; up to 1800 between the experiments of all)
 exit codes: 0 every hypothesis held, 1 one failed (or the run broke), 2 bad usage, 3 not in a steady state, 130 interrupted`;
 
 function seconds(values: Record<string, unknown>, flag: string, min: number, max: number): number | undefined {
