@@ -69,7 +69,7 @@ export class Monitoring extends pulumi.ComponentResource {
     this.values = mergeValues(staticValues("kubePrometheusStack"), monitoringValues(config, ns, labels, secretName));
     (this.values.alertmanager as Record<string, unknown>).config = alertmanager;
 
-    // Rules as PrometheusRule objects: Prometheus's rule selector picks up every namespace.
+    // Rules as PrometheusRule objects in the platform namespace: Prometheus loads them from its environment's namespaces.
     for (const group of ruleGroupsFor(config, ns)) {
       new k8s.apiextensions.CustomResource(
         `${name}-rules-${group.name}`,

@@ -18,6 +18,29 @@ export function alertmanagerSecretFile(secret: string, key: string): string {
   return `${ALERTMANAGER_SECRETS_DIR}/${secret}/${key}`;
 }
 
+/**
+ * The labels (of commonLabels, which every Namespace the program creates carries) that tell this environment's
+ * namespaces from every other's: its environment, and that this program made them (a namespace someone else
+ * labelled `environment: dev` is not ours).
+ */
+const ENVIRONMENT_NAMESPACE_LABELS = ["environment", "app.kubernetes.io/part-of"] as const;
+
+/**
+ * The namespaces this environment's Prometheus takes ServiceMonitors, PodMonitors, PrometheusRules, Probes and
+ * ScrapeConfigs from (and its Alertmanager AlertmanagerConfigs): its own. The chart's default (`{}`, every
+ * namespace) makes environments sharing a cluster scrape each other's targets and load each other's rules.
+ * `labels`: the program's labels of this environment (commonLabels).
+ */
+export function environmentNamespaceSelector(labels: Record<string, string>): { matchLabels: Record<string, string> } {
+  const matchLabels: Record<string, string> = {};
+  for (const key of ENVIRONMENT_NAMESPACE_LABELS) {
+    const value = labels[key];
+    if (!value) throw new Error(`the namespace selector needs label ${key}, absent from ${JSON.stringify(labels)}`);
+    matchLabels[key] = value;
+  }
+  return { matchLabels };
+}
+
 function volumeClaim(config: StackConfig, sizeGi: number): Values {
   return {
     volumeClaimTemplate: {
@@ -39,6 +62,7 @@ export function monitoringValues(
 ): Values {
   const { metrics, storage } = config;
   const ownership = chartLabels(labels);
+  const ownNamespaces = environmentNamespaceSelector(labels);
   return {
     commonLabels: ownership,
     "kube-state-metrics": { customLabels: ownership },
@@ -52,6 +76,11 @@ export function monitoringValues(
         retentionSize: `${metrics.retentionSizeGi}GB`,
         externalLabels: { environment: config.environment },
         podMetadata: { labels: ownership },
+        serviceMonitorNamespaceSelector: ownNamespaces,
+        podMonitorNamespaceSelector: ownNamespaces,
+        ruleNamespaceSelector: ownNamespaces,
+        probeNamespaceSelector: ownNamespaces,
+        scrapeConfigNamespaceSelector: ownNamespaces,
         ...(storage.persistent ? { storageSpec: volumeClaim(config, metrics.storageGi) } : {}),
       },
     },
@@ -61,6 +90,8 @@ export function monitoringValues(
         podMetadata: { labels: ownership },
         // the responder's bearer token, read from a file (credentials_file), never written into the config
         secrets: [RESPONDER_TOKEN.secret],
+        // the program makes no AlertmanagerConfig; another environment's must not join this routing tree
+        alertmanagerConfigNamespaceSelector: ownNamespaces,
         ...(storage.persistent ? { storage: volumeClaim(config, 2) } : {}),
       },
     },

@@ -5,8 +5,7 @@ import { repoRoot } from "../../infra/charts/values-files";
 import { defaultChaosEnabled } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { namespaces, POD_LABELS, RELEASES } from "../../infra/platform/naming";
-import { selects } from "../../infra/preflight/checks/objects";
-import { scrapeTargets } from "../../infra/preflight/checks/scraping";
+import { scrapeTargets, selectedBy } from "../../infra/preflight/checks/scraping";
 import { asKubernetesObject, type CollectedResource } from "../../infra/preflight/collect";
 import { type KubernetesObject as SchemaObject, validateKubernetesObject } from "../../infra/preflight/k8s-schemas";
 import { chartSpecOf } from "../../infra/preflight/main";
@@ -190,14 +189,10 @@ withSources("rendered by real Helm", () => {
     const platform = namespaces({ namespacePrefix: "obs", environment: "staging" }).platform;
     expect(push?.monitor.object.metadata.namespace).toBe(platform); // not the chart's default `monitoring`
     expect(push?.pods.map((p) => p.labels)).toEqual([expect.objectContaining(POD_LABELS.pushgateway)]);
-    // and the rendered Prometheus picks both monitors up by their labels and namespace
-    const prometheus = find(kps, "Prometheus", "kps-prometheus").spec;
-    for (const monitor of [controller?.monitor, push?.monitor]) {
-      expect(selects(prometheus.serviceMonitorSelector, monitor?.object.metadata.labels)).toBe(true);
-      expect(selects(prometheus.serviceMonitorNamespaceSelector, { "kubernetes.io/metadata.name": platform })).toBe(
-        true,
-      );
-    }
+    // and the rendered Prometheus picks both monitors up by their labels and their namespace's labels
+    const prometheus = kps.find((r) => r.object.kind === "Prometheus") as RenderedObject;
+    const selected = selectedBy(prometheus, [...program, ...chaosMesh, ...pushgateway, prometheus], ["ServiceMonitor"]);
+    expect(selected).toEqual(expect.arrayContaining([controller?.monitor, push?.monitor]));
   });
 
   test("the Pushgateway keeps pushed results on a PVC of the stack's class where storage is persistent, emptyDir in dev", async () => {

@@ -74,10 +74,17 @@ describe("wiring between components (dev stack)", () => {
     }
   });
 
-  test("Prometheus selects ServiceMonitors and rules from every namespace (no release-label trap)", () => {
+  test("Prometheus selects monitors and rules with any labels (no release-label trap), from the namespaces labelled with its environment", () => {
     const spec = chart(result.resources, RELEASES.monitoring).inputs.values.prometheus.prometheusSpec;
+    const namespaceLabels = ofType(result.resources, "kubernetes:core/v1:Namespace").map(
+      (n) => n.inputs.metadata.labels as Record<string, string>,
+    );
+    expect(namespaceLabels).toHaveLength(2);
     for (const key of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) {
       expect([key, spec[`${key}SelectorNilUsesHelmValues`]]).toEqual([key, false]);
+      const own = spec[`${key}NamespaceSelector`].matchLabels as Record<string, string>;
+      expect([key, own.environment]).toEqual([key, "dev"]);
+      for (const labels of namespaceLabels) expect(labels).toMatchObject(own);
     }
     expect(spec.enableFeatures).toContain("exemplar-storage");
   });

@@ -218,7 +218,8 @@ describe("component-scraped check", () => {
       apiVersion: "monitoring.coreos.com/v1",
       kind: "Prometheus",
       metadata: { name: "kps-prometheus", namespace: NS },
-      spec: {},
+      // it selects every ServiceMonitor in every namespace (absent selectors would select none)
+      spec: { serviceMonitorSelector: {}, serviceMonitorNamespaceSelector: {} },
     });
     const svc = service(
       "kps-prometheus",
@@ -304,7 +305,11 @@ describe("jobsProduced", () => {
       apiVersion: "monitoring.coreos.com/v1",
       kind: "Prometheus",
       metadata: { name: "kps-prometheus", namespace: NS },
-      spec: { additionalScrapeConfigs: { name: "extra", key: "additional-scrape-configs.yaml" } },
+      spec: {
+        additionalScrapeConfigs: { name: "extra", key: "additional-scrape-configs.yaml" },
+        probeSelector: {},
+        probeNamespaceSelector: {},
+      },
     });
     const config = "- job_name: blackbox\n  static_configs:\n    - targets: [a:80]\n";
     const secret = obj({

@@ -1,7 +1,7 @@
 import { promqlParser as parser, type SyntaxNode } from "../../queries/lezer";
 import type { RenderedObject } from "../../render/render";
-import { type Finding, finding } from "./objects";
-import { anchoredRegex, jobsProduced } from "./scraping";
+import { describe, type Finding, finding } from "./objects";
+import { anchoredRegex, jobsProduced, loadedBy, prometheusesOf, unselectedFindings } from "./scraping";
 
 // PromQL parsed with the grammar the dashboard checks use.
 
@@ -75,18 +75,45 @@ const isPrometheusRule = (r: RenderedObject) =>
 
 /**
  * Every `job` an alerting or recording rule selects with `=` or `=~` is produced by some monitor: a rule on a
- * job nobody scrapes never fires (or records nothing), silently. `!=` and `!~` are ignored.
+ * job nobody scrapes never fires (or records nothing), silently. `!=` and `!~` are ignored. Per Prometheus
+ * resource: the rules it loads against the jobs of what it scrapes (one environment's rule is not satisfied by
+ * another's targets); a PrometheusRule no Prometheus loads is reported (`prometheus-selects`). A set without a
+ * Prometheus judges every rule against every monitor.
  */
 export function rulesHaveTargets(objects: RenderedObject[]): Finding[] {
-  const produced = jobsProduced(objects);
+  const prometheuses = prometheusesOf(objects);
+  const scopes = prometheuses.length > 0 ? prometheuses : [undefined];
+  const out: Finding[] = unselectedFindings(objects, ["PrometheusRule"]);
+  for (const prometheus of scopes) {
+    // Named only when there are several: then a finding says whose targets were missing.
+    const whose = prometheus && scopes.length > 1 ? ` for ${describe(prometheus)}` : "";
+    out.push(
+      ...ruleFindings(
+        objects.filter(isPrometheusRule).filter(loadedBy(objects, prometheus)),
+        objects,
+        whose,
+        prometheus,
+      ),
+    );
+  }
+  return [...new Map(out.map((f) => [JSON.stringify(f), f])).values()];
+}
+
+function ruleFindings(
+  rules: RenderedObject[],
+  objects: RenderedObject[],
+  whose: string,
+  prometheus: RenderedObject | undefined,
+): Finding[] {
+  const produced = jobsProduced(objects, prometheus);
   const jobs = new Set(produced.flatMap((p) => (p.job === undefined ? [] : [p.job])));
   const unknown = produced.filter((p) => p.job === undefined).map((p) => p.by);
   const named = [...jobs].filter((j) => j !== "").sort(); // "" = a relabeling removed the job label
-  const available = `jobs produced: ${named.join(", ") || "none"}${
+  const available = `jobs produced${whose}: ${named.join(", ") || "none"}${
     unknown.length > 0 ? `; jobs set by relabelings not evaluated here: ${unknown.join("; ")}` : ""
   }`;
   const out: Finding[] = [];
-  for (const r of objects.filter(isPrometheusRule)) {
+  for (const r of rules) {
     const groups: RuleGroup[] = (r.object as { spec?: { groups?: RuleGroup[] } }).spec?.groups ?? [];
     for (const group of groups) {
       for (const rule of group.rules ?? []) {

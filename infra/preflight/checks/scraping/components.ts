@@ -79,9 +79,9 @@ function elsewhere(c: PlatformComponent, pods: PodTemplate[]): string {
 }
 
 /**
- * Every platform component is scraped: some ServiceMonitor reaches a Service (on an existing port) that
- * selects its pods, or some PodMonitor selects them. `allowMissing` names components whose pods may be
- * absent from the set (not rendered); they are skipped when absent, still checked when present.
+ * Every platform component is scraped: some ServiceMonitor a Prometheus selects reaches a Service (on an
+ * existing port) that selects its pods, or some such PodMonitor selects them. `allowMissing` names components
+ * whose pods may be absent from the set (not rendered); they are skipped when absent, still checked when present.
  */
 export function platformComponentsScraped(
   objects: RenderedObject[],
@@ -91,6 +91,7 @@ export function platformComponentsScraped(
   const check = "component-scraped";
   const pods = podTemplates(objects);
   const targets = scrapeTargets(objects);
+  const unselected = scrapeTargets(objects, () => true).filter((t) => !targets.some((s) => s.monitor === t.monitor));
   const out: Finding[] = [];
   for (const c of components) {
     const own = podsOfComponent(c, pods);
@@ -106,17 +107,22 @@ export function platformComponentsScraped(
     // Pod templates are rebuilt per call: the same pod is the one with the same owner.
     const owners = new Set(own.map((p) => p.owner));
     if (targets.some((t) => t.pods.some((p) => owners.has(p.owner)))) continue;
+    const ignored = [
+      ...new Set(unselected.filter((t) => t.pods.some((p) => owners.has(p.owner))).map((t) => describe(t.monitor))),
+    ];
     const fronting = services(objects).filter((s) => podsOfService(s, pods).some((p) => owners.has(p.owner)));
     const hint =
-      fronting.length > 0
-        ? `Services selecting them: ${fronting.map((s) => `${s.object.metadata.name} (ports: ${portNames(servicePorts(s))})`).join("; ")}`
-        : "no Service selects them";
+      ignored.length > 0
+        ? `${ignored.join(", ")} would scrape them, but no Prometheus selects ${ignored.length > 1 ? "these" : "it"} (see prometheus-selects)`
+        : fronting.length > 0
+          ? `Services selecting them: ${fronting.map((s) => `${s.object.metadata.name} (ports: ${portNames(servicePorts(s))})`).join("; ")}`
+          : "no Service selects them";
     const first = own[0] as PodTemplate;
     out.push(
       finding(
         check,
         first.owner,
-        `${c.name} is not scraped: no ServiceMonitor reaches a Service selecting its pods ${JSON.stringify(c.pods)} and no PodMonitor selects them; ${hint}`,
+        `${c.name} is not scraped: no ServiceMonitor a Prometheus selects reaches a Service selecting its pods ${JSON.stringify(c.pods)} and no such PodMonitor selects them; ${hint}`,
       ),
     );
   }

@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import type { RenderedObject } from "../../../render/render";
 import { describe, namespaceOf, type PodTemplate, podTemplates } from "../objects";
+import { loadedBy, prometheusesOf } from "./selection";
 import {
   endpointsOf,
   isMonitoring,
@@ -160,11 +161,17 @@ function podMonitorJob(monitor: RenderedObject, endpoint: MonitorEndpoint, pod: 
   return relabel(labels, endpoint.relabelings ?? []);
 }
 
-/** Every target the ServiceMonitors and PodMonitors in the set would produce. */
-export function scrapeTargets(objects: RenderedObject[]): ScrapeTarget[] {
+/**
+ * Every target the ServiceMonitors and PodMonitors in the set would produce: those `loaded` says a Prometheus
+ * loads (default: some Prometheus of the set, see loadedBy; `() => true` for every monitor).
+ */
+export function scrapeTargets(
+  objects: RenderedObject[],
+  loaded: (monitor: RenderedObject) => boolean = loadedBy(objects),
+): ScrapeTarget[] {
   const pods = podTemplates(objects);
   const out: ScrapeTarget[] = [];
-  for (const monitor of objects.filter((r) => isMonitoring(r, "ServiceMonitor"))) {
+  for (const monitor of objects.filter((r) => isMonitoring(r, "ServiceMonitor") && loaded(r))) {
     const selected = servicesSelectedBy(monitor, objects);
     endpointsOf(monitor).forEach((endpoint, index) => {
       for (const service of selected) {
@@ -175,7 +182,7 @@ export function scrapeTargets(objects: RenderedObject[]): ScrapeTarget[] {
       }
     });
   }
-  for (const monitor of objects.filter((r) => isMonitoring(r, "PodMonitor"))) {
+  for (const monitor of objects.filter((r) => isMonitoring(r, "PodMonitor") && loaded(r))) {
     const selected = podsSelectedBy(monitor, pods);
     endpointsOf(monitor).forEach((endpoint, index) => {
       for (const pod of selected.filter((p) => podHasEndpointPort(endpoint, p))) {
@@ -188,9 +195,9 @@ export function scrapeTargets(objects: RenderedObject[]): ScrapeTarget[] {
 }
 
 /** Static jobs of the Prometheus resources' additionalScrapeConfigs Secret (the kps chart's extra jobs). */
-function additionalScrapeJobs(objects: RenderedObject[]): ProducedJob[] {
+function additionalScrapeJobs(objects: RenderedObject[], prometheuses: RenderedObject[]): ProducedJob[] {
   const out: ProducedJob[] = [];
-  for (const prometheus of objects.filter((r) => isMonitoring(r, "Prometheus"))) {
+  for (const prometheus of prometheuses) {
     const ref = specOf(prometheus).additionalScrapeConfigs;
     if (!ref?.name || !ref.key) continue;
     const secret = objects.find(
@@ -220,13 +227,13 @@ function additionalScrapeJobs(objects: RenderedObject[]): ProducedJob[] {
 }
 
 /** Jobs of Probe and ScrapeConfig objects: `spec.jobName`, else the operator's `probe/…`/`scrapeConfig/…` name. */
-function namedJobs(objects: RenderedObject[]): ProducedJob[] {
+function namedJobs(objects: RenderedObject[], loaded: (r: RenderedObject) => boolean): ProducedJob[] {
   const out: ProducedJob[] = [];
   for (const [kind, prefix] of [
     ["Probe", "probe"],
     ["ScrapeConfig", "scrapeConfig"],
   ] as const) {
-    for (const r of objects.filter((o) => isMonitoring(o, kind))) {
+    for (const r of objects.filter((o) => isMonitoring(o, kind) && loaded(o))) {
       const job = specOf(r).jobName || `${prefix}/${namespaceOf(r.object)}/${r.object.metadata.name}`;
       out.push({ job, by: describe(r) });
     }
@@ -238,13 +245,16 @@ function namedJobs(objects: RenderedObject[]): ProducedJob[] {
  * The `job` label values Prometheus would attach: ServiceMonitor → the Service name, or the value of the
  * Service label named by `spec.jobLabel`; PodMonitor → `<namespace>/<name>`, or the pod label named by
  * `jobLabel`; then each endpoint's relabelings; plus Probe/ScrapeConfig job names and the static jobs of
- * additionalScrapeConfigs.
+ * additionalScrapeConfigs. Only what `prometheus` loads when given, else what any Prometheus of the set loads
+ * (every monitor when the set has none).
  */
-export function jobsProduced(objects: RenderedObject[]): ProducedJob[] {
-  const fromMonitors = scrapeTargets(objects).map((t) => ({
+export function jobsProduced(objects: RenderedObject[], prometheus?: RenderedObject): ProducedJob[] {
+  const loaded = loadedBy(objects, prometheus);
+  const fromMonitors = scrapeTargets(objects, loaded).map((t) => ({
     job: t.job,
     by: `${describe(t.monitor)}${t.service ? ` via Service ${t.service.object.metadata.name}` : ""}`,
   }));
-  const all = [...fromMonitors, ...namedJobs(objects), ...additionalScrapeJobs(objects)];
+  const prometheuses = prometheus ? [prometheus] : prometheusesOf(objects);
+  const all = [...fromMonitors, ...namedJobs(objects, loaded), ...additionalScrapeJobs(objects, prometheuses)];
   return [...new Map(all.map((j) => [`${j.job}\u0000${j.by}`, j])).values()];
 }

@@ -10,6 +10,7 @@ import {
   selects,
   selectsMap,
 } from "../objects";
+import { unselectedFindings } from "./selection";
 
 // biome-ignore lint/suspicious/noExplicitAny: CR specs are arbitrary JSON
 export type Json = any;
@@ -231,11 +232,14 @@ const dedupe = (findings: Finding[]) => [...new Map(findings.map((f) => [JSON.st
 /**
  * Every ServiceMonitor selects a Service whose port its endpoints name and which selects some pod; every
  * PodMonitor selects pods with the container ports its endpoints name. A monitor that reaches nothing
- * scrapes nothing, silently.
+ * scrapes nothing, silently. And some Prometheus of the set selects every ServiceMonitor, PodMonitor, Probe
+ * and ScrapeConfig (its selectors and namespace selectors, see selection.ts): one that none selects is
+ * ignored, silently.
  */
 export function monitorsSelectTargets(objects: RenderedObject[]): Finding[] {
   const pods = podTemplates(objects);
   return [
+    ...unselectedFindings(objects, ["ServiceMonitor", "PodMonitor", "Probe", "ScrapeConfig"]),
     ...objects
       .filter((r) => isMonitoring(r, "ServiceMonitor"))
       .flatMap((m) => serviceMonitorFindings(m, objects, pods)),
