@@ -31,12 +31,24 @@ export interface FaultShape {
   historySeconds: number;
   /** The bad share a window of this many seconds held before the fault; none when absent. */
   priorRatio?: (windowSeconds: number) => number;
+  /**
+   * Where that earlier burn sits in the window, which decides how fast it leaves: `even` (spread over it),
+   * `oldest` (it leaves first: the latest a page can fire) or `newest` (it stays longest: the latest an alert
+   * can resolve). Default even.
+   */
+  priorPlacement?: "even" | "oldest" | "newest";
 }
 
 /** Bad request-seconds of the history before the fault still inside a window, `elapsed` seconds after it began. */
 function priorBad(window: number, elapsed: number, shape: FaultShape): number {
   const prior = shape.priorRatio?.(window) ?? 0;
-  return prior === 0 ? 0 : prior * Math.max(0, Math.min(shape.historySeconds, window - elapsed));
+  if (prior === 0) return 0;
+  const held = Math.min(shape.historySeconds, window); // history inside the window when the fault starts
+  const bad = prior * held;
+  const left = Math.min(held, Math.max(0, elapsed - (window - held))); // of it, the seconds slid out since
+  if (shape.priorPlacement === "oldest") return Math.max(0, bad - left);
+  if (shape.priorPlacement === "newest") return Math.max(0, Math.min(bad, held - left));
+  return prior * (held - left);
 }
 
 /** The share of bad requests in a `window`-second window `t` seconds after the fault started (fault still on). */
@@ -56,19 +68,16 @@ export function ratioAfterFault(window: number, faultSeconds: number, s: number,
 /** Seconds after the fault's start at which the pair's condition first holds; null if it never does. */
 export function firesAfter(pair: BurnPair, shape: FaultShape, limitSeconds = pair.longSeconds): number | null {
   if (shape.badRatio <= pair.threshold) return null; // not even a window full of the fault is enough
-  // Both ratios only grow while the fault lasts (its share is above any earlier one the steady state allowed):
-  // the first second at which both exceed is found by bisection.
-  const holds = (t: number) =>
-    ratioDuringFault(pair.longSeconds, t, shape) > pair.threshold &&
-    ratioDuringFault(pair.shortSeconds, t, shape) > pair.threshold;
-  if (!holds(limitSeconds)) return null;
-  let [lo, hi] = [0, limitSeconds];
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (holds(mid)) hi = mid;
-    else lo = mid;
+  // Second by second: an earlier burn leaving the window can make the ratios fall before the fault lifts them.
+  for (let t = 1; t <= limitSeconds; t++) {
+    if (
+      ratioDuringFault(pair.longSeconds, t, shape) > pair.threshold &&
+      ratioDuringFault(pair.shortSeconds, t, shape) > pair.threshold
+    ) {
+      return t;
+    }
   }
-  return hi;
+  return null;
 }
 
 /** Whether the pair's condition holds at the fault's end (`margin` < 1: also when within that share of it). */

@@ -119,9 +119,13 @@ export function planExperiment(experiment: ExperimentDefinition, c: PlanConditio
       return name === undefined ? 0 : (c.priorRatios?.[name] ?? 0);
     },
   };
+  // bounds, not guesses, where an earlier burn is still in the windows: it leaves them as early as it can when
+  // judging how late the page may fire, and as late as it can when judging how late the alerts may resolve
+  const early: FaultShape = { ...shape, priorPlacement: "oldest" };
+  const late: FaultShape = { ...shape, priorPlacement: "newest" };
   const pages = pairs.filter((p) => p.severity === "page");
   const fired = pages
-    .map((pair) => ({ pair, at: firesAfter(pair, shape) }))
+    .map((pair) => ({ pair, at: firesAfter(pair, early) }))
     .filter((f): f is { pair: BurnPair; at: number } => f.at !== null)
     .sort((a, b) => a.at - b.at)[0];
   const what = `${pct(premise.badRatio)} of ${premise.service}'s requests ${premise.slo === "availability" ? "failing" : "slow"}`;
@@ -138,16 +142,20 @@ export function planExperiment(experiment: ExperimentDefinition, c: PlanConditio
   const pipeline = pipelineSeconds(c);
   const maxDetectSeconds = roundUp(fired.at + pipeline);
   const durationSeconds = c.faultSeconds ?? maxDetectSeconds + 30; // on a little past the limit: it pages while on
-  const firing = pages.filter((p) => holdsAtEnd(p, durationSeconds, shape, MARGINAL));
-  const resolve = Math.max(0, ...firing.map((p) => resolvesAfter(p, durationSeconds, shape, MARGINAL)));
+  const firing = pages.filter((p) => holdsAtEnd(p, durationSeconds, late, MARGINAL));
+  const resolve = Math.max(0, ...firing.map((p) => resolvesAfter(p, durationSeconds, late, MARGINAL)));
   const maxRecoverSeconds = roundUp(
     Math.max(resolve + pipeline, c.sliWindowSeconds + c.scrapeSeconds) + 2 * c.sampleSeconds,
   );
   const periodSeconds = windowHours(c.slo.period) * 3_600;
   const predictedBudget = budgetSpent(premise.badRatio, durationSeconds, objective, periodSeconds);
   const maxBudgetConsumed = Math.ceil((predictedBudget * BUDGET_SLACK.factor + BUDGET_SLACK.plus) * 10_000) / 10_000;
-  const tickets = pairs.filter((p) => p.severity === "ticket" && holdsAtEnd(p, durationSeconds, shape, MARGINAL));
+  const tickets = pairs.filter((p) => p.severity === "ticket" && holdsAtEnd(p, durationSeconds, late, MARGINAL));
   const { page, ticket } = burnAlerts(premise);
+  const prior = Object.entries(c.priorRatios ?? {}).filter(([, ratio]) => ratio > 0);
+  const priorNote = prior.length
+    ? `an earlier burn is still in the windows (${prior.map(([w, r]) => `${w} ${pct(r)}`).join(", ")}): detection is planned as if it left them first, recovery as if it stayed longest`
+    : undefined;
   const notes: PlanNotes = {
     historySeconds: Number.isFinite(c.historySeconds) ? c.historySeconds : null,
     pipelineSeconds: pipeline,
@@ -158,7 +166,8 @@ export function planExperiment(experiment: ExperimentDefinition, c: PlanConditio
     ticketsExpected: tickets.map(pairName),
     lines: [
       `premise: ${what} while the fault lasts; ${history(c)}`,
-      `the ${pairName(fired.pair)} page pair (${pct(fired.pair.threshold)} in both windows) holds ${fired.at} s into the fault (${pct(ratioDuringFault(fired.pair.longSeconds, fired.at, shape))} over ${fired.pair.longWindow}); + ${pipeline} s to scrape, evaluate and reach Alertmanager`,
+      ...(priorNote ? [priorNote] : []),
+      `the ${pairName(fired.pair)} page pair (${pct(fired.pair.threshold)} in both windows) holds ${fired.at} s into the fault (${pct(ratioDuringFault(fired.pair.longSeconds, fired.at, early))} over ${fired.pair.longWindow}); + ${pipeline} s to scrape, evaluate and reach Alertmanager`,
       `the page resolves ${resolve} s after the fault (its windows drain); recovery also waits for the runner's ${c.sliWindowSeconds} s SLI window`,
       `budget: ${pct(premise.badRatio)} × ${durationSeconds} s ÷ (${pct(1 - objective)} × ${c.slo.period}) = ${pct(predictedBudget)} of the ${premise.slo} budget`,
       tickets.length

@@ -109,6 +109,46 @@ describe("after the fault", () => {
   });
 });
 
+describe("where an earlier burn sits in the window (priorPlacement)", () => {
+  // The demo game day that taught this: order's 30m window still held 5.9 % from a kill half an hour before,
+  // just under the 6 % threshold. Spread evenly, 1 s of a 70 % outage tips it over; really that old burn was
+  // at the window's far end and slid out first, and the page did not fire in a 70 s fault.
+  const afterAKill = (placement: FaultShape["priorPlacement"]): FaultShape => ({
+    badRatio: 0.7,
+    historySeconds: 2_500,
+    priorRatio: (w) => (w === 1_800 ? 0.059 : w === 21_600 ? 0.08 : 0),
+    priorPlacement: placement,
+  });
+
+  test("held evenly the 6h/30m pair fires almost at once (3 s); leaving first (oldest), only once the outage alone fills 6 % of 30m", () => {
+    // evenly: (0.059 × (1800 − t) + 0.7 t) / 1800 > 0.06 → t > 2.8
+    expect(firesAfter(PAGE_6H, afterAKill("even"))).toBe(3);
+    // 0.059 × 1800 = 106.2 bad seconds leave in the first 106 s; the outage then needs 0.7 t > 0.06 × 1800 → t > 154.3
+    const oldest = firesAfter(PAGE_6H, afterAKill("oldest")) as number;
+    expect(oldest).toBe(155);
+    expect(ratioDuringFault(1_800, 100, afterAKill("oldest"))).toBeLessThan(
+      ratioDuringFault(1_800, 0, afterAKill("even")),
+    );
+  });
+
+  test("staying longest (newest), the earlier burn keeps a 20 s fault's page up until the 6h window dilutes it (1047 s), evenly only 187 s", () => {
+    // 30m, evenly: 0.059 × (1780 − s) + 0.7 × 20 > 0.06 × 1800 → 105.02 − 0.059 s + 14 > 108 → s < 186.8;
+    // newest: 106.2 + 14 > 108 until s ≈ 1686
+    // 6h (2500 s of history, nothing slides out): (0.08 × 2500 + 14) / (2520 + s) > 0.06 → s < 1046.7
+    expect(resolvesAfter(PAGE_6H, 20, afterAKill("even"))).toBe(187);
+    expect(resolvesAfter(PAGE_6H, 20, afterAKill("newest"))).toBe(1047);
+  });
+
+  test("with no earlier burn the placement changes nothing", () => {
+    const clean = (placement: FaultShape["priorPlacement"]): FaultShape => ({
+      badRatio: 0.5,
+      historySeconds: 300,
+      priorPlacement: placement,
+    });
+    expect([firesAfter(PAGE_1H, clean("oldest")), firesAfter(PAGE_1H, clean("newest"))]).toEqual([122, 122]);
+  });
+});
+
 describe("budgetSpent", () => {
   test("bad request-seconds over the period's budget: 0.5 × 600 s ÷ (0.01 × 2 592 000 s) = 300 / 25 920", () => {
     expect(budgetSpent(0.5, 600, 0.99, PERIOD_30D)).toBeCloseTo(300 / 25_920, 12);
