@@ -121,6 +121,16 @@ export function chaos(settings: DashboardSettings): dashboard.DashboardBuilder {
   const { environment } = settings;
   const table = (expr: string) => ({ expr, instant: true, format: prometheus.PromQueryFormat.Table });
   const ID = legend(EXPERIMENT);
+  /** A result as each run pushed it, stepping from run to run. */
+  const history = (title: string, metric: string, unit: string) =>
+    timeseriesPanel({
+      title,
+      description: `${metric} as each run pushed it (the value holds until the next run).`,
+      unit,
+      width: 8,
+      min: 0,
+      targets: [{ expr: lastRun(metric), legend: ID }],
+    }).lineInterpolation(common.LineInterpolation.StepAfter);
   const SERVICE_SLO = legend(LABELS.service, SLO_LABEL);
   const held = [
     { id: "mappings", value: VERDICT_MAPPINGS },
@@ -246,36 +256,9 @@ export function chaos(settings: DashboardSettings): dashboard.DashboardBuilder {
         .mappings(VERDICT_MAPPINGS)
         .lineInterpolation(common.LineInterpolation.StepAfter),
     )
-    .withPanel(
-      timeseriesPanel({
-        title: "Time to detect by experiment",
-        description: `${CHAOS_METRICS.detection} as each run pushed it (the value holds until the next run).`,
-        unit: "s",
-        width: 8,
-        min: 0,
-        targets: [{ expr: lastRun(CHAOS_METRICS.detection), legend: ID }],
-      }).lineInterpolation(common.LineInterpolation.StepAfter),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: "Time to recover by experiment",
-        description: `${CHAOS_METRICS.recovery} as each run pushed it (the value holds until the next run).`,
-        unit: "s",
-        width: 8,
-        min: 0,
-        targets: [{ expr: lastRun(CHAOS_METRICS.recovery), legend: ID }],
-      }).lineInterpolation(common.LineInterpolation.StepAfter),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: "Budget consumed by experiment",
-        description: `${CHAOS_METRICS.budgetConsumed} as each run pushed it (the value holds until the next run).`,
-        unit: "percentunit",
-        width: 8,
-        min: 0,
-        targets: [{ expr: lastRun(CHAOS_METRICS.budgetConsumed), legend: ID }],
-      }).lineInterpolation(common.LineInterpolation.StepAfter),
-    )
+    .withPanel(history("Time to detect by experiment", CHAOS_METRICS.detection, "s"))
+    .withPanel(history("Time to recover by experiment", CHAOS_METRICS.recovery, "s"))
+    .withPanel(history("Budget consumed by experiment", CHAOS_METRICS.budgetConsumed, "percentunit"))
     .withRow(row("Chaos Mesh"))
     .withPanel(
       timeseriesPanel({

@@ -7,6 +7,7 @@ import type { AlertSample, ExperimentReport, SliSample } from "../../apps/chaos/
 import type { AlertExpectation, Experiment } from "../../infra/chaos/experiments";
 import { stackPlan } from "../../infra/chaos/plan";
 import { loadStackConfig } from "../../infra/config/stack-file";
+import { tableRows } from "../docs/markdown";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** product-errors as a warm dev stack plans it (its plan's lines go into the report). */
@@ -79,17 +80,7 @@ function fixture(): ExperimentReport {
 /** Rows of the Markdown table under a heading: cells trimmed, header and separator dropped. */
 function tableUnder(markdown: string, heading: string): string[][] {
   const section = markdown.split(`## ${heading}\n`)[1] ?? "";
-  return section
-    .split("\n## ")[0]
-    ?.split("\n")
-    .filter((l) => l.startsWith("|"))
-    .slice(2)
-    .map((l) =>
-      l
-        .split(/(?<!\\)\|/)
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    ) as string[][];
+  return tableRows(section.split("\n## ")[0] ?? "");
 }
 
 describe("reportMarkdown", () => {
