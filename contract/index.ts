@@ -168,4 +168,5 @@ export const SPAN_ATTRIBUTES = {
 } as const;
 
 export * from "./chaos";
+export * from "./cost";
 export * from "./responder";

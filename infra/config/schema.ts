@@ -269,6 +269,55 @@ const chaos = z.strictObject({
   schedules: z.boolean({ error: "must be true or false" }).default(false),
 });
 
+/**
+ * Prices and budget of the cost model (contract/cost.ts, docs/cost.md). Defaults: AWS on-demand list prices
+ * in us-east-1 — Fargate Linux/x86 per vCPU-hour and per GB-hour, EBS gp3 per GB-month — not OpenCost's
+ * defaults, which are GCP prices.
+ */
+export const COST_DEFAULTS = {
+  currency: "USD",
+  cpuCoreHour: 0.04048,
+  memoryGiBHour: 0.004445,
+  /** Per GiB-month of each storage class; `default` prices claims of any class not listed. */
+  storageGiBMonth: { default: 0.08 },
+  /** Right-sizing in the manner of KRR: CPU at a usage percentile over the window, memory at its peak + margin. */
+  rightSizing: { window: "7d", cpuQuantile: 0.95, memoryMarginPercent: 15 },
+} as const;
+
+const price = (max: number) => decimal(0, max);
+const cost = z.strictObject({
+  /** ISO 4217 code the prices and the budget are in. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code such as "USD" or "EUR"' })
+    .default(COST_DEFAULTS.currency),
+  cpuCoreHour: price(100).default(COST_DEFAULTS.cpuCoreHour),
+  memoryGiBHour: price(100).default(COST_DEFAULTS.memoryGiBHour),
+  storageGiBMonth: z
+    .record(z.union([dnsLabel(63), z.literal("default")]), price(1_000), {
+      error: "must map storage class names (or default) to a price per GiB-month",
+    })
+    .default({ ...COST_DEFAULTS.storageGiBMonth }),
+  /** The environment's monthly budget in `currency`: the budget alerts (and AWS Budgets) read it. */
+  monthlyBudget: decimal(0, 100_000_000, { exclusiveMin: true }),
+  rightSizing: z
+    .strictObject({
+      window: prometheusDuration(3_600, 30 * 86_400, "1h to 30d").default(COST_DEFAULTS.rightSizing.window),
+      cpuQuantile: decimal(0.5, 1).default(COST_DEFAULTS.rightSizing.cpuQuantile),
+      memoryMarginPercent: int(0, 200).default(COST_DEFAULTS.rightSizing.memoryMarginPercent),
+    })
+    .default({ ...COST_DEFAULTS.rightSizing }),
+});
+
+const peerUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
+/** Another environment's stores, for this Grafana's per-environment datasources and multi-environment dashboard. */
+const peer = z.strictObject({
+  environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
+  prometheusUrl: peerUrl,
+  lokiUrl: peerUrl.optional(),
+  jaegerUrl: peerUrl.optional(),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
@@ -276,6 +325,8 @@ export const stackConfigSchema = z
     namespacePrefix: dnsLabel(30).default("obs"),
     team: labelValue,
     costCenter: labelValue,
+    /** The `cluster` external label of this environment's Prometheus; unset: `<prefix>-<environment>`. */
+    cluster: labelValue.optional(),
     /** Kubeconfig context to deploy to; unset uses the current context (kind, minikube). */
     kubeContext: z.string().min(1).optional(),
     storage: z.strictObject({
@@ -360,6 +411,10 @@ export const stackConfigSchema = z
       }),
     /** Expected traffic, planned headroom and measured volumes: capacity rules, alerts and storage sizing. */
     capacity: capacity.default(CAPACITY_DEFAULTS),
+    /** Prices, budget and right-sizing of the cost model (docs/cost.md). */
+    cost,
+    /** Other environments this Grafana shows side by side (docs/architecture.md, multi-environment). */
+    peers: z.array(peer).max(10).default([]),
     /** Synthetic health checks of the services (blackbox exporter) and their alerts. */
     probes: probes.default(PROBES_DEFAULTS),
     /** The alert responder's guardrails (docs/operations.md). */
@@ -399,6 +454,17 @@ export const stackConfigSchema = z
         message: `must be above the largest services.*.maxReplicas (${ceiling}), or no raise is ever possible`,
       });
     }
+    const seen = new Set<string>();
+    c.peers.forEach((p, i) => {
+      if (p.environment === c.environment || seen.has(p.environment)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["peers", i, "environment"],
+          message: `must name another environment than ${c.environment} and each environment once, got ${p.environment}`,
+        });
+      }
+      seen.add(p.environment);
+    });
     if (c.chaos.schedules && !(c.chaos.enabled ?? defaultChaosEnabled(c.environment))) {
       ctx.addIssue({
         code: "custom",
@@ -411,6 +477,7 @@ export const stackConfigSchema = z
     ...c,
     responder: { ...c.responder, mode: c.responder.mode ?? defaultResponderMode(c.environment) },
     chaos: { ...c.chaos, enabled: c.chaos.enabled ?? defaultChaosEnabled(c.environment) },
+    cluster: c.cluster ?? `${c.namespacePrefix}-${c.environment}`,
   }));
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
