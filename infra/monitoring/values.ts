@@ -1,3 +1,4 @@
+import { COST_LABELS } from "../../contract";
 import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
@@ -65,7 +66,14 @@ export function monitoringValues(
   const ownNamespaces = environmentNamespaceSelector(labels);
   return {
     commonLabels: ownership,
-    "kube-state-metrics": { customLabels: ownership },
+    "kube-state-metrics": {
+      customLabels: ownership,
+      // the cost series group by these pod and namespace labels: kube-state-metrics drops every label not listed
+      metricLabelsAllowlist: [
+        `pods=[${COST_LABELS.podLabels.join(",")}]`,
+        `namespaces=[${COST_LABELS.podLabels.join(",")}]`,
+      ],
+    },
     "prometheus-node-exporter": { commonLabels: ownership },
     prometheus: {
       prometheusSpec: {
@@ -74,7 +82,8 @@ export function monitoringValues(
         evaluationInterval: metrics.scrapeInterval,
         retention: `${metrics.retentionDays}d`,
         retentionSize: `${metrics.retentionSizeGi}GB`,
-        externalLabels: { environment: config.environment },
+        // federation, remote write and alerts tell environments and clusters apart by these
+        externalLabels: { environment: config.environment, cluster: config.cluster },
         podMetadata: { labels: ownership },
         serviceMonitorNamespaceSelector: ownNamespaces,
         podMonitorNamespaceSelector: ownNamespaces,
