@@ -64,6 +64,8 @@ export const loadTestResultSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   machine: z.object({ cpus: z.number().int().min(1), cpuModel: z.string(), memoryGiB: nonNegative, node: z.string() }),
+  cpuLimitCores: z.number().positive().optional(),
+  accessLogSamplingPercent: z.number().min(0).max(100).optional(),
   slo: z.object({
     stack: z.string(),
     latencyThresholdSeconds: z.number().positive(),

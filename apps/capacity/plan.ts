@@ -24,6 +24,11 @@ export interface ServicePlan {
   perReplicaRps?: number;
   /** Set when cpuLimit, not the knee, bounds a replica. */
   cpuLimitedRps?: number;
+  /**
+   * Set when the run held each service to a CPU quota: the knee per process at those cores, scaled to a
+   * replica's cores in this stack (its cpuLimit, at most one core).
+   */
+  scaled?: { measuredCores: number; replicaCores: number; kneeRps: number };
   configuredPerReplicaRps: number;
   /** An upper bound when the knee was not reached (a replica may serve more than was tested). */
   replicasNeeded?: number;
@@ -66,12 +71,30 @@ function atRate(points: readonly StagePoint[], rps: number, knee: StagePoint): S
   return points.find((p) => p.rps / p.processes >= rps && p.rps <= knee.rps) ?? knee;
 }
 
+/**
+ * The cores one replica may use in a stack: its cpuLimit, and at most one core however high the limit,
+ * because a Node process runs its JavaScript on one thread.
+ */
+export function replicaCores(cpuLimit: number | undefined): number {
+  return Math.min(cpuLimit ?? 1, 1);
+}
+
+/**
+ * A knee measured under a CPU quota, scaled to other cores. Linear in the cores: the service is CPU-bound
+ * at its knee (the quota throttled it there). Conservative above the quota: at the same utilisation a
+ * replica with more CPU queues less, so its p99 is lower.
+ */
+export function scaleKnee(kneeRps: number, measuredCores: number, cores: number): number {
+  return (kneeRps * cores) / measuredCores;
+}
+
 function planService(
   service: ServiceName,
   points: readonly StagePoint[],
   peakRps: number,
   config: StackConfig,
   capacity: CapacitySettings,
+  measuredCores: number | undefined,
 ): ServicePlan {
   const knee = findKnee(points);
   const s = config.services[service];
@@ -102,7 +125,12 @@ function planService(
   }
   const cpuPerReplicaAtKnee = knee.perReplicaRps * knee.cpuSecondsPerRequest;
   let perReplica = knee.perReplicaRps;
-  if (cpuLimit !== undefined && knee.cpuSecondsPerRequest > 0 && cpuPerReplicaAtKnee > cpuLimit) {
+  if (measuredCores !== undefined && knee.kind === "found") {
+    // The quota, not the machine, set the knee: the replica's own cores set its capacity here.
+    const cores = replicaCores(cpuLimit);
+    perReplica = scaleKnee(knee.perReplicaRps, measuredCores, cores);
+    plan.scaled = { measuredCores, replicaCores: cores, kneeRps: knee.perReplicaRps };
+  } else if (cpuLimit !== undefined && knee.cpuSecondsPerRequest > 0 && cpuPerReplicaAtKnee > cpuLimit) {
     // Throttled before the knee: a replica serves what its CPU limit pays for.
     plan.cpuLimitedRps = cpuLimit / knee.cpuSecondsPerRequest;
     perReplica = plan.cpuLimitedRps;
@@ -169,11 +197,20 @@ export function planEnvironment(
   stages: readonly StageResult[],
   fanOut: Record<ServiceName, number>,
   measured: MeasuredVolumes,
+  /** The CPU quota each service ran under in the load test (cores); undefined: unlimited. */
+  measuredCores?: number,
 ): EnvironmentPlan {
   const capacity = config.capacity;
   const limits = sloLimits(config.slo);
   const services = SERVICE_NAMES.map((service) =>
-    planService(service, stagePoints(stages, service, limits), capacity.peakRps * fanOut[service], config, capacity),
+    planService(
+      service,
+      stagePoints(stages, service, limits),
+      capacity.peakRps * fanOut[service],
+      config,
+      capacity,
+      measuredCores,
+    ),
   );
   const volumes = volumesUsed(measured, capacity);
   return {

@@ -34,7 +34,9 @@ export interface CapacityReport {
  * The load test runs the services with its stack's logging (--stack): access lines sampled at the
  * trace share when the stack samples them (as infra/services/microservice.ts sets ACCESS_LOG_SAMPLING_PERCENTAGE).
  */
-function accessLinesWritten(config: StackConfig | undefined): number {
+function accessLinesWritten(result: LoadTestResult, config: StackConfig | undefined): number {
+  // recorded by the load test since it knew; older results fall back to the stack's setting
+  if (result.accessLogSamplingPercent !== undefined) return result.accessLogSamplingPercent / 100;
   return config?.logs.sampleAccessLogs ? config.traces.samplingPercentage / 100 : 1;
 }
 
@@ -52,7 +54,7 @@ export function buildReport(
   const ratios = fanOut(healthy);
   const measured = measuredVolumes(
     healthy,
-    accessLinesWritten(stacks.find((s) => s.stack === result.slo.stack)?.config),
+    accessLinesWritten(result, stacks.find((s) => s.stack === result.slo.stack)?.config),
   );
   return {
     source,
@@ -66,7 +68,9 @@ export function buildReport(
     volumeStages: measured.stages,
     fanOut: ratios,
     measured,
-    environments: stacks.map(({ stack, config }) => planEnvironment(stack, config, result.stages, ratios, measured)),
+    environments: stacks.map(({ stack, config }) =>
+      planEnvironment(stack, config, result.stages, ratios, measured, result.cpuLimitCores),
+    ),
     generated,
   };
 }

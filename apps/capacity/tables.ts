@@ -33,6 +33,13 @@ function firstMiss(knee: Knee): string {
   return knee.kind === "not-reached" ? "none up to the highest tested rate" : "–";
 }
 
+/** " (80 at 0.3 → 1 core)": the knee measured under the run's CPU quota, scaled to the replica's cores. */
+function scaledFrom(s: EnvironmentPlan["services"][number]): string {
+  if (!s.scaled) return "";
+  const { kneeRps, measuredCores, replicaCores } = s.scaled;
+  return ` (${fmtRps(kneeRps)} at ${measuredCores} → ${replicaCores} core${replicaCores === 1 ? "" : "s"})`;
+}
+
 export function kneeTable(report: CapacityReport): Table {
   const l = report.runLimits;
   return {
@@ -171,7 +178,7 @@ export function replicasTable(env: EnvironmentPlan): Table {
         fmtRps(s.peakRps),
         s.perReplicaRps === undefined
           ? kneeRate(s.knee)
-          : `${bound ? "≥ " : ""}${fmtRps(s.perReplicaRps)}${s.cpuLimitedRps === undefined ? "" : " (cpuLimit)"}`,
+          : `${bound ? "≥ " : ""}${fmtRps(s.perReplicaRps)}${s.cpuLimitedRps === undefined ? "" : " (cpuLimit)"}${scaledFrom(s)}`,
         fmtRps(s.configuredPerReplicaRps),
         s.replicasNeeded === undefined ? "–" : `${upper}${s.replicasNeeded}`,
         s.hpaReplicasAtPeak === undefined ? "–" : String(s.hpaReplicasAtPeak),

@@ -4,6 +4,7 @@ import { SERVICE_NAMES } from "../../contract";
 import { repoRoot } from "../../infra/charts/values-files";
 import { StackConfigError } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
+import { serviceLogging } from "../../infra/services/logging-env";
 import { describeMachine } from "../bench/machine";
 import { progressPrinter, stopServicesOnExit } from "../bench/process-guard";
 import { renderText, type Table } from "../bench/table";
@@ -128,7 +129,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     progress(options.target ? `target: ${Object.values(options.target).join(", ")}` : "starting user, product, order");
     target = options.target
       ? await connectTarget(options.target)
-      : await (await import("./loopback.js")).startLoopback(stack);
+      : await (await import("./loopback.js")).startLoopback(stack, options.cpuLimitCores);
   } catch (err) {
     process.stderr.write(`loadtest: ${(err as Error).message}\n`);
     return 1;
@@ -155,6 +156,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: { cpus, cpuModel, memoryGiB, node },
+    ...(options.target || options.cpuLimitCores === undefined ? {} : { cpuLimitCores: options.cpuLimitCores }),
+    // a --target's own sampling is unknown here; loopback services log as the stack says
+    ...(options.target ? {} : { accessLogSamplingPercent: serviceLogging(stack).accessLogSamplingPercentage }),
     slo: {
       stack: options.stack,
       latencyThresholdSeconds: stack.slo.latencyThresholdSeconds,

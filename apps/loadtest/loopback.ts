@@ -10,6 +10,7 @@ import { loggingEnv, serviceLogging } from "../../infra/services/logging-env";
 import { keepAlivePool, type ServiceProcess, startService, stopService, waitHealthy } from "../bench/cluster";
 import { type OtlpSink, startOtlpSink } from "../bench/sink";
 import { freePort } from "../demo/net";
+import { cpuLimiter } from "./cpu-limit";
 import { SpanLedger } from "./spans";
 import type { Target } from "./targets";
 
@@ -23,8 +24,12 @@ function loopbackEnv(stack: StackConfig, sink: OtlpSink): Record<string, string>
   };
 }
 
-/** Starts user and product, then order wired to them; stop() ends them (flushing their spans) and the sink. */
-export async function startLoopback(stack: StackConfig): Promise<Target> {
+/**
+ * Starts user and product, then order wired to them, each held to `cpuLimitCores` when given; stop() ends
+ * them (flushing their spans) and the sink.
+ */
+export async function startLoopback(stack: StackConfig, cpuLimitCores?: number): Promise<Target> {
+  const limiter = cpuLimitCores === undefined ? undefined : cpuLimiter(cpuLimitCores);
   const spans = new SpanLedger();
   const sink = await startOtlpSink({ onExport: (received) => spans.add(received) });
   const env = loopbackEnv(stack, sink);
@@ -34,6 +39,7 @@ export async function startLoopback(stack: StackConfig): Promise<Target> {
     await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
     // the services flush their last spans on SIGTERM, so the sink closes after them
     await Promise.all(started.map(stopService));
+    limiter?.release();
     await sink.close();
   };
   try {
@@ -48,6 +54,7 @@ export async function startLoopback(stack: StackConfig): Promise<Target> {
       orderPort,
     );
     started.push(order);
+    for (const s of started) limiter?.limit(s.pid, s.name);
     await Promise.all(started.map((s) => waitHealthy(s, "loadtest")));
     const urls = { order: order.url, product: product.url, user: user.url };
     const byName = Object.fromEntries(SERVICE_NAMES.map((name) => [name, keepAlivePool(urls[name])])) as Record<

@@ -1,5 +1,8 @@
+import os from "node:os";
+import { SERVICE_NAMES } from "../../contract";
 import { ENVIRONMENTS, type Environment } from "../../infra/config/schema";
 import { strictFlags } from "../bench/flags";
+import { maxCoresPerService } from "./cpu-limit";
 import { MAX_RATE, PlanError, planStages, SCENARIO_NAMES, type ScenarioName, type StagePlan } from "./scenarios";
 
 export class UsageError extends Error {}
@@ -13,6 +16,8 @@ export interface LoadTestOptions {
   seed: number;
   /** Where the JSON goes; undefined: out/loadtest in the repository. */
   outDir?: string;
+  /** Loopback only: each service held to this many cores (a CFS quota, like a Kubernetes CPU limit). */
+  cpuLimitCores?: number;
 }
 
 export const USAGE = `usage: npm run loadtest -- <scenario> [flags]
@@ -25,6 +30,8 @@ export const USAGE = `usage: npm run loadtest -- <scenario> [flags]
   --step <req/s>     stress: increase per stage
   --max-rate <req/s> stress: the last rate tried
   --stack <name>     the stack whose SLO sets the thresholds: ${ENVIRONMENTS.join(", ")} (default dev)
+  --cpu <cores>      loopback: hold each service to this many cores (a CFS quota, as a Kubernetes CPU
+                     limit), leaving the rest of the machine to the load generator; up to (CPUs − 1) ÷ 3
   --seed <n>         seed of the request mix (default 1)
   --out <dir>        where the JSON goes (default out/loadtest)`;
 
@@ -66,6 +73,23 @@ export function serviceUrl(flag: string, raw: string): string {
   return url.origin;
 }
 
+/** `--cpu`: cores per loopback service, leaving the load generator a core of its own on this machine. */
+export function cpuFlag(raw: unknown, hasTarget: boolean, cpus: number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (hasTarget) throw new UsageError("--cpu limits the loopback services; a --target's limits are its own");
+  const most = Math.floor(maxCoresPerService(cpus, SERVICE_NAMES.length) * 100) / 100;
+  const cores = Number(raw);
+  if (most < 0.05) {
+    throw new UsageError(`--cpu needs at least 2 CPUs (one for the load generator); this machine has ${cpus}`);
+  }
+  if (raw === "" || !Number.isFinite(cores) || cores < 0.05 || cores > most) {
+    throw new UsageError(
+      `--cpu must be a number of cores from 0.05 to ${most} on this machine (${cpus} CPUs: one stays with the load generator, the rest is shared by ${SERVICE_NAMES.length} services), got "${raw}"`,
+    );
+  }
+  return cores;
+}
+
 /** The positional scenario and the flags; throws UsageError naming the flag and what it accepts. */
 export function parseOptions(argv: readonly string[]): LoadTestOptions {
   const { values, positionals } = strictFlags(
@@ -81,6 +105,7 @@ export function parseOptions(argv: readonly string[]): LoadTestOptions {
       stack: { type: "string" },
       seed: { type: "string" },
       out: { type: "string" },
+      cpu: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     (message) => new UsageError(message),
@@ -121,6 +146,7 @@ export function parseOptions(argv: readonly string[]): LoadTestOptions {
     throw new UsageError("--product and --user go with --target (without it the services run on loopback)");
   }
   if (typeof values.out === "string" && values.out.trim() === "") throw new UsageError("--out needs a directory");
+  const cpuLimitCores = cpuFlag(values.cpu, target !== undefined, os.availableParallelism());
 
   let plan: StagePlan;
   try {
@@ -141,5 +167,6 @@ export function parseOptions(argv: readonly string[]): LoadTestOptions {
     stack: stack as Environment,
     seed,
     outDir: typeof values.out === "string" ? values.out : undefined,
+    ...(cpuLimitCores === undefined ? {} : { cpuLimitCores }),
   };
 }

@@ -80,6 +80,10 @@ export interface LoadTestResult {
   startedAt: string;
   finishedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  /** Loopback run with `--cpu`: the CFS quota each service was held to, in cores; absent: unlimited. */
+  cpuLimitCores?: number;
+  /** Share of successful, fast requests whose access line the services wrote (log bytes depend on it). */
+  accessLogSamplingPercent?: number;
   /** Where the thresholds come from: the stack's SLO config. */
   slo: { stack: string; latencyThresholdSeconds: number; availability: number; latency: number };
   thresholds: { p99Seconds: number; errorRatio: number };

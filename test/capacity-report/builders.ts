@@ -118,6 +118,7 @@ export function stackConfig(over: DeepPartial<StackConfig> = {}): StackConfig {
       spansPerRequest: 7,
       bytesPerSpan: 2_400,
     },
+    cost: { monthlyBudget: 1_000 },
     aws: { enabled: false },
   };
   return parseStackConfig(merge(base, over as Record<string, unknown>));

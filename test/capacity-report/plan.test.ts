@@ -1,4 +1,10 @@
-import { type EnvironmentPlan, planEnvironment, type ServicePlan } from "../../apps/capacity/plan";
+import {
+  type EnvironmentPlan,
+  planEnvironment,
+  replicaCores,
+  type ServicePlan,
+  scaleKnee,
+} from "../../apps/capacity/plan";
 import { fanOut, measuredVolumes } from "../../apps/capacity/volumes";
 import type { StageResult } from "../../apps/loadtest/result";
 import type { ServiceName } from "../../contract";
@@ -266,5 +272,46 @@ describe("storage", () => {
       services: { order: { maxReplicas: 10 }, product: { maxReplicas: 2 }, user: { maxReplicas: 4 } },
     });
     expect(signalOf(plan(config, volumeStages), "metrics")?.inputs.activeSeries).toBeCloseTo(2_600 + 8_400, 9);
+  });
+});
+
+describe("a knee measured under a CPU quota (loadtest --cpu)", () => {
+  const planUnder = (config: ReturnType<typeof stackConfig>, cores: number) =>
+    planEnvironment("test", config, STAGES, fanOut(STAGES), measuredVolumes(STAGES), cores);
+
+  test("order's 200 req/s knee at 0.25 cores is 800 req/s per replica with cpuLimit 1 (×4), stated in the plan", () => {
+    const config = stackConfig({
+      capacity: { peakRps: 1_000, headroomPercent: 20 },
+      services: { order: { resources: { cpuLimit: "1" } } },
+    });
+    const order = serviceOf(planUnder(config, 0.25), "order");
+    expect(order.scaled).toEqual({ measuredCores: 0.25, replicaCores: 1, kneeRps: 200 });
+    // 1,000 × 1.2 ÷ 800 = 1.5 → 2 replicas
+    expect(order).toMatchObject({ perReplicaRps: 800, replicasNeeded: 2 });
+    expect(order.cpuLimitedRps).toBeUndefined();
+  });
+
+  test("cpuLimit 500m scales to half a core (400 req/s); no cpuLimit counts as one core, not more", () => {
+    const half = stackConfig({ services: { order: { resources: { cpuLimit: "500m" } } } });
+    expect(serviceOf(planUnder(half, 0.25), "order").perReplicaRps).toBe(400);
+    const unlimited = stackConfig({ services: { order: { resources: { cpuLimit: undefined } } } });
+    expect(serviceOf(planUnder(unlimited, 0.25), "order")).toMatchObject({
+      perReplicaRps: 800,
+      scaled: { replicaCores: 1 },
+    });
+    const big = stackConfig({ services: { order: { resources: { cpuLimit: "4" } } } });
+    expect(serviceOf(planUnder(big, 0.25), "order").perReplicaRps).toBe(800);
+  });
+
+  test("a knee not reached under the quota is not scaled: it stays a lower bound of the quota's capacity", () => {
+    const product = serviceOf(planUnder(stackConfig(), 0.25), "product");
+    expect(product.scaled).toBeUndefined();
+    expect(product.perReplicaRps).toBe(600);
+  });
+
+  test("replicaCores and scaleKnee: min(cpuLimit, 1) and linear in the cores", () => {
+    expect([replicaCores(undefined), replicaCores(0.3), replicaCores(2)]).toEqual([1, 0.3, 1]);
+    expect(scaleKnee(90, 0.3, 1)).toBeCloseTo(300, 9);
+    expect(scaleKnee(90, 0.3, 0.15)).toBeCloseTo(45, 9);
   });
 });

@@ -101,14 +101,18 @@ describe("npm run loadtest against services it starts on loopback", () => {
     expect(stdout).toMatch(/smoke +10 +\d+\.\d .* (pass|FAIL)/);
   }, 50_000);
 
-  test("shortened stress: 2 s stages up the ramp to the top rate or the first failing stage, requests growing", async () => {
+  test("shortened stress under --cpu 0.3: 2 s stages up the ramp to the top rate or the first failing stage, requests growing, the quota recorded", async () => {
     const dir = path.join(out, "stress");
-    const args = ["stress", "--rate", "20", "--step", "20", "--max-rate", "60", "--duration", "2", "--out", dir];
+    const args = ["stress", "--rate", "20", "--step", "20", "--max-rate", "60", "--duration", "2", "--cpu", "0.3"];
+    args.push("--out", dir);
     const { code, stdout, stderr } = await runLoadTest(args, 45_000);
     ranToTheEnd(code, stderr);
     const result = readResults(dir, "stress");
     expect(resultProblems(result)).toEqual([]);
     expectConsistentVerdict(result, code, true);
+    // what the capacity report scales the knee by, and what the log volume depends on (dev writes every line)
+    expect(result.cpuLimitCores).toBe(0.3);
+    expect(result.accessLogSamplingPercent).toBe(100);
     // up the ramp until a stage fails: far beyond 60 req/s on loopback, unless the machine is swamped
     const ramp = [
       ["20/s", 20, 2, 40],
