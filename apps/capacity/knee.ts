@@ -3,6 +3,7 @@
  * the stages of a load-test result; the report applies them once per SLO it judges against.
  */
 import type { ServiceName } from "../../contract";
+import { MIX, type RequestKind } from "../loadtest/mix";
 import type { StageResult } from "../loadtest/result";
 
 /** What a stage must meet to count as served within the SLO. */
@@ -33,8 +34,34 @@ export interface StagePoint {
   misses: string[];
 }
 
-/** The stages where the service served requests, by its rate, each judged against the limits. */
-export function stagePoints(stages: readonly StageResult[], service: ServiceName, limits: SloLimits): StagePoint[] {
+/**
+ * The slowest client-side p99 (seconds) of the requests the load test sent to the service directly. Under a
+ * CPU quota the load generator has cores of its own, so this is the service's latency as its callers see it:
+ * while the service is throttled, requests wait in its socket queue, a wait its own histogram never sees.
+ */
+export function clientP99Seconds(
+  stage: StageResult,
+  service: ServiceName,
+): { kind: string; seconds: number } | undefined {
+  let worst: { kind: string; seconds: number } | undefined;
+  for (const [kind, p] of Object.entries(stage.byEndpoint)) {
+    if (MIX[kind as RequestKind]?.service !== service || p.count === 0) continue;
+    const seconds = p.p99 / 1e6;
+    if (worst === undefined || seconds > worst.seconds) worst = { kind, seconds };
+  }
+  return worst;
+}
+
+/**
+ * The stages where the service served requests, by its rate, each judged against the limits: its own p99
+ * and 5xx share, and with `clientSide` (a run under a CPU quota) the client's p99 of its requests too.
+ */
+export function stagePoints(
+  stages: readonly StageResult[],
+  service: ServiceName,
+  limits: SloLimits,
+  clientSide = false,
+): StagePoint[] {
   return stages
     .flatMap((stage) => {
       const s = stage.services[service];
@@ -45,6 +72,7 @@ export function stagePoints(stages: readonly StageResult[], service: ServiceName
           ? [`p99 ${s.p99Seconds} s > ${limits.latencyThresholdSeconds} s`]
           : []),
         ...(errorRatio > limits.errorBudget ? [`5xx ${pct(errorRatio)} > budget ${pct(limits.errorBudget)}`] : []),
+        ...clientMiss(clientSide ? clientP99Seconds(stage, service) : undefined, limits),
       ];
       return [
         {
@@ -60,6 +88,11 @@ export function stagePoints(stages: readonly StageResult[], service: ServiceName
       ];
     })
     .sort((a, b) => a.rps - b.rps);
+}
+
+function clientMiss(client: { kind: string; seconds: number } | undefined, limits: SloLimits): string[] {
+  if (client === undefined || client.seconds <= limits.latencyThresholdSeconds) return [];
+  return [`client p99 ${client.seconds.toFixed(3)} s > ${limits.latencyThresholdSeconds} s (${client.kind})`];
 }
 
 const pct = (ratio: number) => `${Number((ratio * 100).toPrecision(3))} %`;
@@ -112,6 +145,11 @@ export function findKnee(points: readonly StagePoint[]): Knee {
 }
 
 /** The knee of one service in a run, judged against one SLO. */
-export function serviceKnee(stages: readonly StageResult[], service: ServiceName, limits: SloLimits): Knee {
-  return findKnee(stagePoints(stages, service, limits));
+export function serviceKnee(
+  stages: readonly StageResult[],
+  service: ServiceName,
+  limits: SloLimits,
+  clientSide = false,
+): Knee {
+  return findKnee(stagePoints(stages, service, limits, clientSide));
 }

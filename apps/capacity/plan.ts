@@ -205,7 +205,7 @@ export function planEnvironment(
   const services = SERVICE_NAMES.map((service) =>
     planService(
       service,
-      stagePoints(stages, service, limits),
+      stagePoints(stages, service, limits, measuredCores !== undefined),
       capacity.peakRps * fanOut[service],
       config,
       capacity,

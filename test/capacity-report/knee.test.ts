@@ -1,4 +1,5 @@
-import { findKnee, serviceKnee, sloLimits, stagePoints } from "../../apps/capacity/knee";
+import { clientP99Seconds, findKnee, serviceKnee, sloLimits, stagePoints } from "../../apps/capacity/knee";
+import type { StageResult } from "../../apps/loadtest/result";
 import { MIB, stage } from "./builders";
 
 const PROD = { latencyThresholdSeconds: 0.5, errorBudget: 0.001 };
@@ -116,5 +117,36 @@ describe("knee detection", () => {
     });
     const limits = sloLimits({ latencyThresholdSeconds: 0.5, availability: 0.9 });
     expect(serviceKnee([stage("s1", { order: { rps: 1, errors5xx: 1 } })], "order", limits).kind).toBe("not-reached");
+  });
+});
+
+describe("under a CPU quota the client's latency counts (requests queue while the service is throttled)", () => {
+  const slow = (p99Us: number) => ({ count: 100, p50: 2_000, p90: 4_000, p99: p99Us, max: p99Us, errors: 0 });
+  // order's own histogram stays at 0.05 s in every stage; the client saw 1.2 s on GET /orders/:id at 300
+  const stages = [
+    stage("s1", { order: { rps: 100 }, product: { rps: 200 } }),
+    stage("s2", { order: { rps: 200 }, product: { rps: 400 } }, { byEndpoint: { "GET /orders/:id": slow(400_000) } }),
+    stage(
+      "s3",
+      { order: { rps: 300 }, product: { rps: 600 } },
+      { byEndpoint: { "GET /orders/:id": slow(1_200_000), "GET /products": slow(100_000) } },
+    ),
+  ];
+  const limits = sloLimits({ latencyThresholdSeconds: 0.5, availability: 0.99 });
+
+  test("clientP99Seconds: the slowest p99 among the requests sent to that service directly", () => {
+    expect(clientP99Seconds(stages[2] as StageResult, "order")).toEqual({ kind: "GET /orders/:id", seconds: 1.2 });
+    expect(clientP99Seconds(stages[2] as StageResult, "product")).toEqual({ kind: "GET /products", seconds: 0.1 });
+    expect(clientP99Seconds(stages[2] as StageResult, "user")).toBeUndefined();
+  });
+
+  test("with clientSide, order's knee is 200 req/s (1.2 s at 300); without it the knee is not reached", () => {
+    const quota = findKnee(stagePoints(stages, "order", limits, true));
+    expect(quota).toMatchObject({ kind: "found", rps: 200 });
+    if (quota.kind === "found")
+      expect(quota.firstMiss.misses).toEqual(["client p99 1.200 s > 0.5 s (GET /orders/:id)"]);
+    expect(findKnee(stagePoints(stages, "order", limits))).toMatchObject({ kind: "not-reached", rps: 300 });
+    // product's client latency stayed under 0.5 s: its knee is not reached either way
+    expect(findKnee(stagePoints(stages, "product", limits, true))).toMatchObject({ kind: "not-reached", rps: 600 });
   });
 });
