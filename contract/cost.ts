@@ -58,9 +58,9 @@ export const COST_RECORDS = {
   /** Forecast of the whole month's cost, per environment. */
   monthForecast: "environment:cost_month_forecast:sum",
 
-  /** Right-sizing (KRR-style) per workload and container: current requests and recommendations. */
-  cpuRequestCores: "workload_container:cpu_request_cores:sum",
-  memoryRequestBytes: "workload_container:memory_request_bytes:sum",
+  /** Right-sizing (KRR-style) per workload and container: the request per pod (largest among running pods) and recommendations. */
+  cpuRequestCores: "workload_container:cpu_request_cores:max",
+  memoryRequestBytes: "workload_container:memory_request_bytes:max",
   cpuRecommendedCores: "workload_container:cpu_request_recommended_cores:quantile",
   memoryRecommendedBytes: "workload_container:memory_request_recommended_bytes:max",
   /** request ÷ recommendation: above 2 over-provisioned, below 1 under-provisioned. */
@@ -73,6 +73,17 @@ export const COST_RECORDS = {
   logBytesPerSecond: "service:log_bytes:rate5m",
   spansReceivedPerSecond: "service:spans_received:rate5m",
   spansKeptPerSecond: "service:spans_kept:rate5m",
+
+  /** Who pays for a namespace / a pod (value 1): team, environment, cost_center from their labels, else defaults. */
+  namespaceAttribution: "namespace:cost_attribution:info",
+  podAttribution: "namespace_pod:cost_attribution:info",
+  /** Usage of the busiest pod of a workload's container: what right-sizing reads (a request is per pod). */
+  cpuUsagePerPodCores: "workload_container:cpu_usage_cores:max_rate5m",
+  memoryUsagePerPodBytes: "workload_container:memory_working_set_bytes:max",
+  /** When the month to date was last accumulated (a Unix time): the next evaluation adds the cost since. */
+  monthToDateEvaluatedAt: "cost:month_to_date_evaluation:timestamp",
+  /** Share of received spans the collector's tail sampling sends on to Jaeger (one value per environment). */
+  spansKeptRatio: "cost:spans_kept:ratio_rate5m",
 } as const;
 
 /** Alert names of the cost rules (runbooks in docs/operations.md). */

@@ -121,9 +121,10 @@ export function alertmanagerConfig(
       responderReceiver(receivers.responder),
     ],
     inhibit_rules: [
-      // A page already covers the same SLO's ticket (both fire at a 20x burn).
+      // A page already covers the same SLO's ticket (both fire at a 20x burn). SLO pages only: equal on absent
+      // labels matches, so a page without an slo (the budget page) would silence every ticket without one.
       {
-        source_matchers: ['severity = "page"'],
+        source_matchers: ['severity = "page"', `${SLO_LABEL} =~ ".+"`],
         target_matchers: ['severity = "ticket"'],
         equal: [ALERT_SERVICE_LABEL, SLO_LABEL],
       },

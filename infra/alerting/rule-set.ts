@@ -1,6 +1,7 @@
 import type { StackConfig } from "../config/schema";
 import type { Namespaces } from "../platform/naming";
 import { capacityRuleGroup, storageRuleGroup } from "./capacity-rules";
+import { costRuleGroups } from "./cost-rules";
 import { probeRuleGroup } from "./probe-rules";
 import { responderRuleGroup } from "./responder-rules";
 import { aggregationRuleGroup, healthRuleGroups, type RuleGroup, sloRuleGroup } from "./rules";
@@ -8,7 +9,7 @@ import { slosFor } from "./slos";
 
 /**
  * Every rule group of a stack: SLOs of each service, dashboard aggregates, service and platform health,
- * synthetic probes, capacity, the alert responder.
+ * synthetic probes, capacity, the alert responder, cost.
  */
 export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] {
   return [
@@ -24,5 +25,6 @@ export function ruleGroupsFor(config: StackConfig, ns: Namespaces): RuleGroup[] 
     capacityRuleGroup(config, ns),
     storageRuleGroup(config, ns),
     responderRuleGroup(ns),
+    ...costRuleGroups(config, ns),
   ];
 }
