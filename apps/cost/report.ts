@@ -1,0 +1,115 @@
+/**
+ * The report: every query of queries.ts sent once, then the six sections computed from the answers (pure), with
+ * the stack's rules, dashboards and tools as the readers the unused-metrics analysis compares against.
+ */
+import { ruleGroupsFor } from "../../infra/alerting/rule-set";
+import type { RuleGroup } from "../../infra/alerting/rules";
+import type { StackConfig } from "../../infra/config/schema";
+import { stackDashboards } from "../../infra/dashboards/dashboards";
+import { namespaces } from "../../infra/platform/naming";
+import { costSection } from "./cost-section";
+import type { Section } from "./model";
+import type { PrometheusClient } from "./prometheus";
+import { type QueryKey, type ReportQueries, type Results, reportQueries } from "./queries";
+import { rightSizingSection } from "./rightsizing";
+import { logSection, samplingSection, volumeSection } from "./telemetry";
+import { unusedSection } from "./unused";
+import {
+  dashboardQueries,
+  type MetricReads,
+  metricReads,
+  type ProjectQuery,
+  recordedNames,
+  ruleQueries,
+  toolQueries,
+  unreadRecords,
+} from "./used-metrics";
+
+export interface ReportOptions {
+  top: number;
+  /** Spans/s the kept traces should stay under (--trace-budget). */
+  traceBudget?: number;
+}
+
+export interface CostReport {
+  stack: string;
+  prometheusUrl: string;
+  generatedAt: string;
+  sections: Section[];
+}
+
+/**
+ * What the project reads: its rules, dashboards and tools, and this report's own queries but the one listing
+ * every series (its `__name__=~".+"` reads everything by construction).
+ */
+export function projectReads(config: StackConfig, groups: RuleGroup[], queries: ReportQueries): MetricReads {
+  const ns = namespaces(config);
+  const own: ProjectQuery[] = Object.entries(queries)
+    .filter(([key]) => key !== "seriesByName")
+    .map(([key, expr]) => ({ source: `cost report ${key}`, expr }));
+  return metricReads([
+    ...ruleQueries(groups),
+    ...dashboardQueries(stackDashboards(config)),
+    ...toolQueries(groups, ns.apps, config.responder.holdWhenServicesBurning),
+    ...own,
+  ]);
+}
+
+/** Sends every query in turn (gentle on a production Prometheus); an unreachable Prometheus throws at the first. */
+export async function gatherResults(client: PrometheusClient, queries: ReportQueries): Promise<Results> {
+  const out: Partial<Results> = {};
+  for (const key of Object.keys(queries) as QueryKey[]) out[key] = await client.query(queries[key]);
+  return out as Results;
+}
+
+export interface ReportContext {
+  config: StackConfig;
+  groups: RuleGroup[];
+  queries: ReportQueries;
+  intervals: ReadonlyMap<string, number>;
+  options: ReportOptions;
+}
+
+/** The sections from the answers: no I/O. */
+export function buildSections(r: Results, ctx: ReportContext): Section[] {
+  const { config, groups, queries: q, options } = ctx;
+  const reads = projectReads(config, groups, q);
+  return [
+    costSection(r, q, config, options.top),
+    rightSizingSection(r, q, config, options.top),
+    unusedSection(
+      r,
+      q,
+      {
+        reads,
+        recorded: recordedNames(groups),
+        intervals: ctx.intervals,
+        unreadRecords: unreadRecords(groups, reads),
+        currency: config.cost.currency,
+      },
+      options.top,
+    ),
+    volumeSection(r, q),
+    logSection(r, q, config, options.top),
+    samplingSection(r, q, config, options.traceBudget),
+  ];
+}
+
+export async function buildReport(
+  client: PrometheusClient,
+  config: StackConfig,
+  options: ReportOptions,
+  now = new Date(),
+): Promise<CostReport> {
+  const ns = namespaces(config);
+  const queries = reportQueries(config, ns);
+  const results = await gatherResults(client, queries);
+  const intervals = await client.scrapeIntervals();
+  const sections = buildSections(results, { config, groups: ruleGroupsFor(config, ns), queries, intervals, options });
+  return {
+    stack: config.environment,
+    prometheusUrl: client.url,
+    generatedAt: now.toISOString().replace(/\.\d+Z$/, "Z"),
+    sections,
+  };
+}

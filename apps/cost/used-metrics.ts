@@ -1,0 +1,141 @@
+/**
+ * Which metric names the project reads: every rule expression of the stack, every Prometheus query of its
+ * dashboards and the queries of its own tools (this report, the responder, the chaos runner), parsed with the
+ * Lezer PromQL grammar Grafana uses (infra/queries/lezer.ts), after Grafana's variables are substituted as the
+ * dashboard checks do.
+ *
+ * The choice for recording rules (docs/cost.md, "The cost report"): a metric a rule reads is used, whether or
+ * not anything reads that rule's output. Dropping it would silently empty the rule; a record nobody reads is
+ * listed on its own instead ("records nothing reads"), and its inputs become droppable once the rule is removed.
+ */
+import { SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
+import { holdQueryOf } from "../../infra/alerting/playbook";
+import type { RuleGroup } from "../../infra/alerting/rules";
+import type { GeneratedDashboard } from "../../infra/dashboards/model";
+import { promqlMetricNames, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
+import { anchoredRegex } from "../../infra/preflight/checks/scraping/jobs";
+import { promqlParser } from "../../infra/queries/lezer";
+
+/** Where a query comes from, for the report's evidence. */
+export interface ProjectQuery {
+  source: string;
+  expr: string;
+}
+
+/** The names a set of queries reads, and the `__name__=~"…"` patterns of selectors without a plain name. */
+export interface MetricReads {
+  names: Set<string>;
+  patterns: RegExp[];
+}
+
+/** A PromQL string literal's value: "…" and '…' take escapes, `…` is raw. */
+function unquote(literal: string): string {
+  const body = literal.slice(1, -1);
+  if (literal.startsWith("`")) return body;
+  try {
+    return JSON.parse(`"${literal.startsWith("'") ? body.replace(/\\'/g, "'").replace(/"/g, '\\"') : body}"`);
+  } catch {
+    return body;
+  }
+}
+
+/** `__name__=~"…"` regexes of a PromQL expression (Prometheus anchors them; so does anchoredRegex). */
+export function namePatterns(expr: string): RegExp[] {
+  const out: RegExp[] = [];
+  promqlParser.parse(expr).iterate({
+    enter: ({ name, node }) => {
+      if (name !== "UnquotedLabelMatcher" && name !== "QuotedLabelMatcher") return undefined;
+      const text = (n: typeof node | null) => (n ? expr.slice(n.from, n.to) : "");
+      const label = text(node.getChild("LabelName") ?? node.getChild("QuotedLabelName")).replace(/^"|"$/g, "");
+      const op = text(node.getChild("MatchOp"));
+      const value = text(node.getChild("StringLiteral"));
+      if (label !== "__name__" || op !== "=~" || value === "") return undefined;
+      const regex = anchoredRegex(unquote(value));
+      // a pattern JavaScript cannot compile is read as "every name": never suggest dropping what it may read
+      out.push(regex ?? /^/);
+      return undefined;
+    },
+  });
+  return out;
+}
+
+export function metricReads(queries: readonly ProjectQuery[]): MetricReads {
+  const names = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const q of queries) {
+    const expr = substituteGrafanaVariables(q.expr);
+    for (const n of promqlMetricNames(expr)) names.add(n);
+    patterns.push(...namePatterns(expr));
+  }
+  return { names, patterns };
+}
+
+export const isRead = (reads: MetricReads, name: string) =>
+  reads.names.has(name) || reads.patterns.some((p) => p.test(name));
+
+/** Every rule's expression (recording and alerting alike: see the choice above). */
+export function ruleQueries(groups: readonly RuleGroup[]): ProjectQuery[] {
+  return groups.flatMap((g) =>
+    g.rules.map((r) => ({ source: `rule ${g.name}/${r.record ?? r.alert ?? "?"}`, expr: r.expr })),
+  );
+}
+
+/**
+ * The PromQL inside a Grafana query variable: `label_values(<selector>, label)` and `query_result(<expr>)`
+ * read series; `metrics(<regex>)` reads names matching a regex (returned as a `__name__` selector).
+ */
+export function variablePromql(query: string): string | undefined {
+  const labelValues = /^\s*label_values\((.+),\s*[\w.]+\s*\)\s*$/s.exec(query);
+  if (labelValues) return labelValues[1];
+  const result = /^\s*query_result\((.+)\)\s*$/s.exec(query);
+  if (result) return result[1];
+  const metrics = /^\s*metrics\((.+)\)\s*$/s.exec(query);
+  return metrics ? `{__name__=~${JSON.stringify(metrics[1]?.trim())}}` : undefined;
+}
+
+interface VariableJson {
+  name?: string;
+  type?: string;
+  query?: string | { query?: string };
+  datasource?: { type?: string };
+}
+
+/** Panel and annotation queries, and the Prometheus query variables of the templating list. */
+export function dashboardQueries(dashboards: readonly GeneratedDashboard[]): ProjectQuery[] {
+  return dashboards.flatMap((d) => {
+    const list = (d.json.templating as { list?: VariableJson[] } | undefined)?.list ?? [];
+    const variables = list
+      .filter((v) => v.type === "query" && v.datasource?.type === "prometheus")
+      .flatMap((v) => {
+        const expr = variablePromql(typeof v.query === "string" ? v.query : (v.query?.query ?? ""));
+        return expr ? [{ source: `dashboard ${d.uid}: variable ${v.name}`, expr }] : [];
+      });
+    const panels = d.queries
+      .filter((q) => q.datasource === "prometheus")
+      .map((q) => ({ source: `dashboard ${d.uid}: ${q.panel}`, expr: q.expr }));
+    return [...panels, ...variables];
+  });
+}
+
+/** What the responder and the chaos runner read besides the rules: the hold query and the SLO records. */
+export function toolQueries(
+  groups: RuleGroup[],
+  appsNamespace: string,
+  holdWhenServicesBurning: number,
+): ProjectQuery[] {
+  return [
+    { source: "responder hold query", expr: holdQueryOf(groups, appsNamespace, holdWhenServicesBurning) },
+    { source: "responder burn rate", expr: SLO_RECORDS.currentBurnRate },
+    ...SLI_WINDOWS.map((w) => ({ source: "chaos runner", expr: SLO_RECORDS.errorRatio(w) })),
+  ];
+}
+
+/** Names the rules record. */
+export function recordedNames(groups: readonly RuleGroup[]): Set<string> {
+  return new Set(groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
+}
+
+/** Records no rule, dashboard or tool reads: candidates for removal (then their inputs may go too). */
+export function unreadRecords(groups: readonly RuleGroup[], reads: MetricReads): string[] {
+  return [...recordedNames(groups)].filter((name) => !isRead(reads, name)).sort();
+}
