@@ -1,9 +1,11 @@
 /**
- * The report's Prometheus client: instant queries and the active targets' scrape intervals over the HTTP API.
+ * The report's Prometheus client: instant queries, the active targets' scrape intervals and the loaded rules
+ * over the HTTP API.
  * The chaos runner (apps/chaos/observe.ts) and the responder (apps/responder/prometheus.ts) keep their query
  * function inside their own closures; this one is the same few lines, answering every series of a vector.
  */
 import { durationSeconds } from "../../infra/preflight/checks/rendered-config/units";
+import { type LoadedRules, loadedRulesOf } from "./used-metrics";
 
 /** Prometheus did not answer at all (refused, timed out, not an HTTP URL): the report cannot start. */
 export class PrometheusUnreachable extends Error {
@@ -21,6 +23,8 @@ export interface PrometheusClient {
   query(expr: string): Promise<Sample[]>;
   /** Scrape interval in seconds by job, from the active targets. */
   scrapeIntervals(): Promise<Map<string, number>>;
+  /** Every rule group Prometheus has loaded (GET /api/v1/rules), whoever wrote it. */
+  loadedRules(): Promise<LoadedRules>;
 }
 
 /** fetch says "fetch failed" and puts the reason (ECONNREFUSED…) in its cause. */
@@ -99,6 +103,9 @@ export function httpPrometheus(url: string, options: { timeoutMs?: number; fetch
         if (job !== undefined && seconds !== undefined) out.set(job, seconds);
       }
       return out;
+    },
+    async loadedRules() {
+      return loadedRulesOf(await getJson("api/v1/rules", {}));
     },
   };
   return client;

@@ -1,6 +1,7 @@
 /**
  * The report: every query of queries.ts sent once, then the six sections computed from the answers (pure), with
- * the stack's rules, dashboards and tools as the readers the unused-metrics analysis compares against.
+ * the stack's rules, dashboards and tools, and the rules loaded in that Prometheus, as the readers the
+ * unused-metrics analysis compares against.
  */
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import type { RuleGroup } from "../../infra/alerting/rules";
@@ -13,9 +14,10 @@ import type { PrometheusClient } from "./prometheus";
 import { type QueryKey, type ReportQueries, type Results, reportQueries } from "./queries";
 import { rightSizingSection } from "./rightsizing";
 import { logSection, samplingSection, volumeSection } from "./telemetry";
-import { unusedSection } from "./unused";
+import { type LoadedRulesAnswer, unusedSection } from "./unused";
 import {
   dashboardQueries,
+  type LoadedRules,
   type MetricReads,
   metricReads,
   type ProjectQuery,
@@ -40,9 +42,15 @@ export interface CostReport {
 
 /**
  * What the project reads: its rules, dashboards and tools, and this report's own queries but the one listing
- * every series (its `__name__=~".+"` reads everything by construction).
+ * every series (its `__name__=~".+"` reads everything by construction); with `loaded`, also what every rule
+ * loaded in the queried Prometheus reads (kube-prometheus-stack's own rules protect their inputs too).
  */
-export function projectReads(config: StackConfig, groups: RuleGroup[], queries: ReportQueries): MetricReads {
+export function projectReads(
+  config: StackConfig,
+  groups: RuleGroup[],
+  queries: ReportQueries,
+  loaded?: LoadedRules,
+): MetricReads {
   const ns = namespaces(config);
   const own: ProjectQuery[] = Object.entries(queries)
     .filter(([key]) => key !== "seriesByName")
@@ -52,7 +60,17 @@ export function projectReads(config: StackConfig, groups: RuleGroup[], queries: 
     ...dashboardQueries(stackDashboards(config)),
     ...toolQueries(groups, ns.apps, config.responder.holdWhenServicesBurning),
     ...own,
+    ...(loaded?.queries ?? []),
   ]);
+}
+
+/** The loaded rules, or why they could not be read: the report runs either way, section (c) says which. */
+export async function readLoadedRules(client: PrometheusClient): Promise<LoadedRulesAnswer> {
+  try {
+    return { rules: await client.loadedRules() };
+  } catch (err) {
+    return { unreadable: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /** Sends every query in turn (gentle on a production Prometheus); an unreachable Prometheus throws at the first. */
@@ -67,13 +85,15 @@ export interface ReportContext {
   groups: RuleGroup[];
   queries: ReportQueries;
   intervals: ReadonlyMap<string, number>;
+  loadedRules: LoadedRulesAnswer;
   options: ReportOptions;
 }
 
 /** The sections from the answers: no I/O. */
 export function buildSections(r: Results, ctx: ReportContext): Section[] {
   const { config, groups, queries: q, options } = ctx;
-  const reads = projectReads(config, groups, q);
+  const loaded = "rules" in ctx.loadedRules ? ctx.loadedRules.rules : undefined;
+  const reads = projectReads(config, groups, q, loaded);
   return [
     costSection(r, q, config, options.top),
     rightSizingSection(r, q, config, options.top),
@@ -82,8 +102,9 @@ export function buildSections(r: Results, ctx: ReportContext): Section[] {
       q,
       {
         reads,
-        recorded: recordedNames(groups),
+        recorded: new Set([...recordedNames(groups), ...(loaded?.records ?? [])]),
         intervals: ctx.intervals,
+        loadedRules: ctx.loadedRules,
         unreadRecords: unreadRecords(groups, reads),
         currency: config.cost.currency,
       },
@@ -105,7 +126,9 @@ export async function buildReport(
   const queries = reportQueries(config, ns);
   const results = await gatherResults(client, queries);
   const intervals = await client.scrapeIntervals();
-  const sections = buildSections(results, { config, groups: ruleGroupsFor(config, ns), queries, intervals, options });
+  const loadedRules = await readLoadedRules(client);
+  const groups = ruleGroupsFor(config, ns);
+  const sections = buildSections(results, { config, groups, queries, intervals, loadedRules, options });
   return {
     stack: config.environment,
     prometheusUrl: client.url,

@@ -1,14 +1,17 @@
 /**
- * Section (c): metrics Prometheus scrapes that no rule, dashboard or tool of the project reads (used-metrics.ts),
- * per scrape job, with the series and samples they cost and a `metricRelabelings` drop list per job. What
- * Prometheus writes itself (`up`, `scrape_*`, `ALERTS*`) and what the rules record are never listed: a scrape's
- * relabelling cannot drop them. The saving in money is Prometheus' own cost × the share of series dropped
+ * Section (c): metrics Prometheus scrapes that no rule, dashboard or tool of the project, and no rule loaded in
+ * that Prometheus, reads (used-metrics.ts), per scrape job, with the series and samples they cost and a
+ * `metricRelabelings` drop list per job. What Prometheus writes itself (`up`, `scrape_*`, `ALERTS*`) and what
+ * the rules record are never listed: a scrape's relabelling cannot drop them. The saving in money is Prometheus' own cost × the share of series dropped
  * (its memory and disk grow with the series it holds); without a cost series it is said in series only.
  */
 import { stringify } from "yaml";
 import { evidence, type Hint, HOURS_PER_MONTH, money, num, percent, type Section, single } from "./model";
 import type { ReportQueries, Results } from "./queries";
-import { isRead, type MetricReads } from "./used-metrics";
+import { isRead, type LoadedRules, type MetricReads } from "./used-metrics";
+
+/** The rules loaded in the queried Prometheus, or why GET /api/v1/rules could not be read. */
+export type LoadedRulesAnswer = { rules: LoadedRules } | { unreadable: string };
 
 /** Series Prometheus writes itself, per target or per alert. */
 export const PROMETHEUS_GENERATED = /^(up|scrape_.+|ALERTS|ALERTS_FOR_STATE)$/;
@@ -75,8 +78,11 @@ export function dropList(names: readonly string[]): string {
 }
 
 export interface UnusedInputs {
+  /** What the project and the loaded rules read. */
   reads: MetricReads;
+  /** Names the project's and the loaded rules record. */
   recorded: ReadonlySet<string>;
+  loadedRules: LoadedRulesAnswer;
   intervals: ReadonlyMap<string, number>;
   /** Records no rule, dashboard or tool reads (used-metrics.ts unreadRecords). */
   unreadRecords: readonly string[];
@@ -87,7 +93,7 @@ export function unusedSection(r: Results, q: ReportQueries, inputs: UnusedInputs
   const section: Section = {
     title: "Metrics scraped but used by no rule or dashboard",
     intro:
-      "Every metric name Prometheus holds, per scrape job, against the names the stack's rules, dashboards and tools (this report, the responder, the chaos runner) read, parsed with the PromQL grammar. A metric a recording rule reads counts as used even when nothing reads the record: dropping it would empty the rule.",
+      "Every metric name Prometheus holds, per scrape job, against the names read by the stack's rules, dashboards and tools (this report, the responder, the chaos runner) and by every rule loaded in that Prometheus (kube-prometheus-stack's own included), parsed with the PromQL grammar. A metric a recording rule reads counts as used even when nothing reads the record: dropping it would empty the rule.",
     tables: [],
     hints: [],
     notes: [],
@@ -96,6 +102,17 @@ export function unusedSection(r: Results, q: ReportQueries, inputs: UnusedInputs
   if (r.seriesByName.length === 0) {
     section.notes.push("Prometheus holds no series at all: nothing to analyse.");
     return section;
+  }
+  if ("unreadable" in inputs.loadedRules) {
+    section.notes.push(
+      `The rules loaded in Prometheus could not be read (${inputs.loadedRules.unreadable}): only the project's own rules, dashboards and tools were counted, so the list may include metrics other rules (kube-prometheus-stack's own, for one) read. Check before dropping.`,
+    );
+  } else {
+    const { groups, queries } = inputs.loadedRules.rules;
+    const n = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+    section.notes.push(
+      `Counted as readers: the ${n(queries.length, "rule")} in ${n(groups, "group")} loaded in Prometheus.`,
+    );
   }
   const total = r.seriesByName.reduce((sum, s) => sum + s.value, 0);
   const unused = unusedMetrics(r.seriesByName, inputs.reads, inputs.recorded, inputs.intervals);

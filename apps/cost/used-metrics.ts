@@ -2,7 +2,9 @@
  * Which metric names the project reads: every rule expression of the stack, every Prometheus query of its
  * dashboards and the queries of its own tools (this report, the responder, the chaos runner), parsed with the
  * Lezer PromQL grammar Grafana uses (infra/queries/lezer.ts), after Grafana's variables are substituted as the
- * dashboard checks do.
+ * dashboard checks do. The rules the queried Prometheus has loaded (GET /api/v1/rules) are read too: in a cluster
+ * it also runs kube-prometheus-stack's own rules (kubernetes, Prometheus and Alertmanager mixins…), and a metric
+ * any of them reads must never be suggested for dropping.
  *
  * The choice for recording rules (docs/cost.md, "The cost report"): a metric a rule reads is used, whether or
  * not anything reads that rule's output. Dropping it would silently empty the rule; a record nobody reads is
@@ -78,6 +80,48 @@ export function ruleQueries(groups: readonly RuleGroup[]): ProjectQuery[] {
   return groups.flatMap((g) =>
     g.rules.map((r) => ({ source: `rule ${g.name}/${r.record ?? r.alert ?? "?"}`, expr: r.expr })),
   );
+}
+
+/** The rules one Prometheus has loaded: the project's, the chart's mixins', anyone's. */
+export interface LoadedRules {
+  groups: number;
+  /** Every rule's query, recording and alerting alike, as `loaded rule <group>/<name>`. */
+  queries: ProjectQuery[];
+  /** Names they record: Prometheus writes them, a scrape's relabelling cannot drop them. */
+  records: Set<string>;
+}
+
+/** The /api/v1/rules answer could not be read as rules. */
+export class LoadedRulesUnreadable extends Error {
+  override name = "LoadedRulesUnreadable";
+}
+
+interface RulesApiBody {
+  status?: string;
+  error?: string;
+  data?: { groups?: { name?: string; rules?: { name?: string; query?: unknown; type?: string }[] }[] };
+}
+
+/** The rules of a GET /api/v1/rules answer; throws LoadedRulesUnreadable rather than skip a rule it cannot read. */
+export function loadedRulesOf(body: unknown): LoadedRules {
+  const b = body as RulesApiBody;
+  if (b?.status !== "success") {
+    throw new LoadedRulesUnreadable(`/api/v1/rules answered status ${b?.status ?? "none"}: ${b?.error ?? "no error"}`);
+  }
+  const groups = b.data?.groups;
+  if (!Array.isArray(groups)) throw new LoadedRulesUnreadable("/api/v1/rules answered no data.groups list");
+  const queries: ProjectQuery[] = [];
+  const records = new Set<string>();
+  for (const g of groups) {
+    for (const r of g.rules ?? []) {
+      const where = `${g.name ?? "?"}/${r.name ?? "?"}`;
+      // a rule whose query is missing may read anything: better no list than a wrong one
+      if (typeof r.query !== "string") throw new LoadedRulesUnreadable(`loaded rule ${where} has no query`);
+      queries.push({ source: `loaded rule ${where}`, expr: r.query });
+      if (r.type === "recording" && r.name) records.add(r.name);
+    }
+  }
+  return { groups: groups.length, queries, records };
 }
 
 /**

@@ -103,7 +103,8 @@ test("the drop list is a metricRelabelings entry whose anchored regex matches ex
 
 describe("unused-metrics section (c)", () => {
   const q = queriesOf(dev);
-  const inputs = { reads, recorded, intervals, unreadRecords: [], currency: "USD" };
+  const loadedRules = { rules: { groups: 0, queries: [], records: new Set<string>() } };
+  const inputs = { reads, recorded, loadedRules, intervals, unreadRecords: [], currency: "USD" };
 
   test("saving in money = Prometheus' monthly cost × the share of series dropped (0.1/h × 730 × 270/1000 = 19.71)", () => {
     const section = unusedSection(results({ seriesByName, prometheusHourly: [s({}, 0.1)] }), q, inputs, 10);

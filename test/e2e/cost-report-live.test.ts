@@ -25,7 +25,8 @@ import { E2E_ADMIN_TOKEN, orderLoad } from "./live-support";
 
 /*
  * `npm run cost-report`'s analyses against real Prometheus servers: (1) the unused-metrics analysis on a
- * Prometheus scraping the three real services with the dev stack's rules; (2) the whole report, end to end,
+ * Prometheus scraping the three real services with the dev stack's rules, and on one that also loads a rule file
+ * outside the project's rule set (as a cluster's loads kube-prometheus-stack's own); (2) the whole report, end to end,
  * on a Prometheus whose TSDB holds recorded cost series backfilled with promtool, against a hand calculation.
  */
 
@@ -198,6 +199,65 @@ describeLive("live (1): metrics the real services expose that no rule, dashboard
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  test("a rule file loaded in a real Prometheus that is not the project's (an alert and a record reading nodejs_active_handles, process_open_fds) takes them off the report's list", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cost-loaded-"));
+    const ruleFiles = [path.join(dir, "project-rules.yaml"), path.join(dir, "other-rules.yaml")];
+    const other = {
+      name: "someone-elses",
+      rules: [
+        { alert: "NodejsHandlesLeaking", expr: "max by (job) (nodejs_active_handles) > 100000" },
+        { record: "job:process_open_fds:max", expr: "max by (job) (process_open_fds)" },
+      ],
+    };
+    writeFileSync(ruleFiles[0] as string, stringify({ groups }));
+    writeFileSync(ruleFiles[1] as string, stringify({ groups: [other] }));
+    const loading = await startPrometheus(dir, {
+      global: { scrape_interval: "1s", evaluation_interval: "1s" },
+      rule_files: ruleFiles,
+      scrape_configs: [
+        {
+          job_name: "order",
+          static_configs: [{ targets: [`127.0.0.1:${services.order.port}`], labels: { namespace: ns.apps } }],
+        },
+      ],
+    });
+    try {
+      // the record exists once order was scraped and the extra group evaluated
+      await waitFor(
+        "the extra rule file's record",
+        async () =>
+          (await httpPrometheus(loading.url).query(other.rules[1]?.record as string)).length > 0 ? true : undefined,
+        30_000,
+      );
+      const out = path.join(dir, "out");
+      const io = { stdout: "", stderr: "" };
+      const code = await runCli(["--prometheus", loading.url, "--stack", "dev", "--out", out, "--top", "1000"], {
+        io: { out: (t) => (io.stdout += t), err: (t) => (io.stderr += t) },
+      });
+      expect([code, io.stderr]).toEqual([0, expect.stringContaining("cost-report: wrote")]);
+      const md = readFileSync(path.join(out, readdirSync(out)[0] as string), "utf8");
+      const orderListed = tableUnder(md, "Largest unused metrics")
+        .filter((row) => row[1] === "order")
+        .map((row) => row[0]);
+      // the first Prometheus, with the project's rules alone, lists both inputs
+      expect(listed("order")).toEqual(expect.arrayContaining(["nodejs_active_handles", "process_open_fds"]));
+      for (const name of ["nodejs_active_handles", "process_open_fds", "job:process_open_fds:max"]) {
+        expect(orderListed).not.toContain(name);
+      }
+      // what no rule reads is still listed
+      expect(orderListed).toEqual(
+        expect.arrayContaining(["nodejs_gc_duration_seconds_bucket", "nodejs_heap_size_total_bytes"]),
+      );
+      const projectRules = groups.reduce((sum, g) => sum + g.rules.length, 0);
+      expect(md).toContain(
+        `Counted as readers: the ${projectRules + 2} rules in ${groups.length + 1} groups loaded in Prometheus.`,
+      );
+    } finally {
+      await loading.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 /*
