@@ -65,6 +65,8 @@ export const METRICS = {
   logLines: "log_lines_total",
   /** Bytes of log lines written to stdout, by kind. */
   logBytes: "log_bytes_total",
+  /** Always 1, labelled with the running build's LABELS.version: which image tag each environment runs. */
+  buildInfo: "service_build_info",
 } as const;
 
 export const LABELS = {
@@ -81,7 +83,12 @@ export const LABELS = {
   faultSetting: "setting",
   logKind: "log_kind",
   logDecision: "decision",
+  /** On METRICS.buildInfo: the build the process runs (SERVICE_VERSION_ENV; in a cluster the image tag). */
+  version: "version",
 } as const;
+
+/** The running build's version; the Pulumi program sets it to `images.tag`, local runs leave it unset. */
+export const SERVICE_VERSION_ENV = "SERVICE_VERSION";
 
 /** Values of LABELS.faultSetting. */
 export const FAULT_SETTINGS = {

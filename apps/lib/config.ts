@@ -52,6 +52,16 @@ export function urlVar() {
   return z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 }
 
+/** The version a process reports when SERVICE_VERSION is unset (local runs): never mistaken for a release. */
+export const LOCAL_SERVICE_VERSION = "0.0.0-dev";
+
+/** A version as an image tag spells it (Docker's tag grammar); empty counts as unset. */
+export function versionVar(defaultValue: string) {
+  const message = "must be a version or image tag (letters, digits, _ . -; at most 128 characters)";
+  const value = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: message });
+  return z.preprocess((v) => (v === "" ? undefined : v), value.default(defaultValue));
+}
+
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

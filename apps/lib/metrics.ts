@@ -53,7 +53,7 @@ export function wantsOpenMetrics(accept: string | undefined): boolean {
 /**
  * The metrics of one service in its own registry, every series labelled service_name.
  * Serves the Prometheus text format, or OpenMetrics (which carries exemplars) when asked for it.
- * With `enabled: false` only the process and runtime metrics remain: no HTTP or business series,
+ * With `enabled: false` only the process, runtime and build metrics remain: no HTTP or business series,
  * and recording is a no-op.
  */
 export class ServiceMetrics {
@@ -65,11 +65,20 @@ export class ServiceMetrics {
   private readonly counterNames = new Map<Metric, string>();
   private rendering: Promise<unknown> = Promise.resolve();
 
-  constructor(service: AppName, options: { defaultMetrics?: boolean; enabled?: boolean } = {}) {
+  constructor(service: AppName, options: { defaultMetrics?: boolean; enabled?: boolean; version?: string } = {}) {
     this.enabled = options.enabled ?? true;
     this.registry.setContentType(OPENMETRICS);
     this.registry.setDefaultLabels({ [LABELS.service]: service });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // one constant series, like nodejs_version_info: which build runs where (the multi-environment dashboard)
+    if (options.version !== undefined) {
+      new Gauge({
+        name: METRICS.buildInfo,
+        help: "Always 1; the version label is the build this process runs (the image tag in a cluster).",
+        labelNames: [LABELS.version],
+        registers: [this.registry],
+      }).set({ [LABELS.version]: options.version }, 1);
+    }
     if (!this.enabled) return;
     this.serverDuration = new Histogram({
       name: METRICS.serverDuration,

@@ -2,8 +2,17 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { z } from "zod";
-import { type AppName, CONTAINER_PORT, LOG_ENV, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
-import { booleanVar, ConfigError, intVar, LOG_LEVELS, numberVar, parseEnv } from "./config";
+import { type AppName, CONTAINER_PORT, LOG_ENV, SERVICE_VERSION_ENV, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
+import {
+  booleanVar,
+  ConfigError,
+  intVar,
+  LOCAL_SERVICE_VERSION,
+  LOG_LEVELS,
+  numberVar,
+  parseEnv,
+  versionVar,
+} from "./config";
 import { FaultInjector, faultEnvSchema } from "./faults";
 import { createServiceApp, type ServiceContext, type Signals } from "./http/app";
 import type { Route } from "./http/routes";
@@ -35,6 +44,8 @@ export const baseEnvSchema = z.object({
   OTEL_SDK_DISABLED: booleanVar(false),
   METRICS_ENABLED: booleanVar(true),
   LOGS_ENABLED: booleanVar(true),
+  /** The running build (the image tag in a cluster): METRICS.buildInfo's version, as traces' service.version. */
+  [SERVICE_VERSION_ENV]: versionVar(LOCAL_SERVICE_VERSION),
 });
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 
@@ -95,6 +106,7 @@ export function buildService<C>(
   const metrics = new ServiceMetrics(definition.name, {
     defaultMetrics: options.defaultMetrics,
     enabled: signals.metrics,
+    version: base?.[SERVICE_VERSION_ENV],
   });
   if (signals.logs) metrics.trackLogs(stats);
   const faults = new FaultInjector();

@@ -5,7 +5,8 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from "@opentelemetry/semantic-conventions";
-import type { AppName } from "../../contract";
+import { type AppName, SERVICE_VERSION_ENV } from "../../contract";
+import { LOCAL_SERVICE_VERSION } from "./config";
 
 export interface Telemetry {
   /** Flushes buffered spans; resolves within `timeoutMs` whether or not the collector answers. */
@@ -37,7 +38,7 @@ export function startTelemetry(
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: service,
-      [ATTR_SERVICE_VERSION]: env.SERVICE_VERSION || "0.0.0-dev",
+      [ATTR_SERVICE_VERSION]: env[SERVICE_VERSION_ENV] || LOCAL_SERVICE_VERSION,
       [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: env.DEPLOYMENT_ENVIRONMENT || "local",
     }),
     instrumentations: [],

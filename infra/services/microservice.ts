@@ -7,6 +7,7 @@ import {
   PATHS,
   SERVICE_DEPENDENCIES,
   SERVICE_NAME_LABEL,
+  SERVICE_VERSION_ENV,
   type ServiceName,
 } from "../../contract";
 import type { StackConfig } from "../config/schema";
@@ -97,7 +98,8 @@ export class Microservice extends pulumi.ComponentResource {
                   env: [
                     { name: "PORT", value: String(CONTAINER_PORT) },
                     ...Object.entries(loggingEnv(args.logging)).map(([name, value]) => ({ name, value })),
-                    { name: "SERVICE_VERSION", value: args.image.split(":").pop() as string },
+                    // the image's tag (images.tag): service_build_info and the spans' service.version
+                    { name: SERVICE_VERSION_ENV, value: args.image.split(":").pop() as string },
                     { name: "DEPLOYMENT_ENVIRONMENT", value: args.environment },
                     // readiness turns false this long before the listener closes, so endpoints update first
                     { name: "SHUTDOWN_DELAY_MS", value: "5000" },
