@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildCapacityDashboard, type CapacityDashboardOptions } from "./capacity";
+import { buildCostDashboard, type CostDashboardOptions } from "./cost";
 import { buildDashboards } from "./dashboards";
 import { DASHBOARD_SIDECAR_LABEL } from "./model";
+import { buildMultiEnvironmentDashboard, type MultiEnvironmentDashboardOptions } from "./multi-environment";
 import type { DashboardSettings } from "./settings";
 
 export interface DashboardsArgs {
@@ -13,6 +15,10 @@ export interface DashboardsArgs {
   labels: Record<string, string>;
   /** The stack's capacity settings; without them the capacity dashboard is not created. */
   capacity?: CapacityDashboardOptions;
+  /** This environment and its peers side by side; without it the multi-environment dashboard is not created. */
+  multiEnvironment?: MultiEnvironmentDashboardOptions;
+  /** The stack's cost settings (currency, budget); without them the cost dashboard is not created. */
+  cost?: CostDashboardOptions;
 }
 
 export { DASHBOARD_SIDECAR_LABEL };
@@ -34,6 +40,8 @@ export class Dashboards extends pulumi.ComponentResource {
     const { environment } = args.settings;
     const dashboards = buildDashboards(args.settings);
     if (args.capacity) dashboards.push(buildCapacityDashboard(environment, args.capacity));
+    if (args.multiEnvironment) dashboards.push(buildMultiEnvironmentDashboard(args.multiEnvironment));
+    if (args.cost) dashboards.push(buildCostDashboard(environment, args.cost));
     this.uids = dashboards.map((d) => d.uid);
     this.configMaps = dashboards.map(
       (d) =>

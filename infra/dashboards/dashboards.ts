@@ -1,9 +1,11 @@
 import type { StackConfig } from "../config/schema";
 import { buildCapacityDashboard, capacityDashboardOptions } from "./capacity";
 import { chaos } from "./chaos";
+import { buildCostDashboard, costDashboardOptions } from "./cost";
 import { errors } from "./errors";
 import { latency } from "./latency";
 import { type GeneratedDashboard, generated } from "./model";
+import { buildMultiEnvironmentDashboard, multiEnvironmentDashboardOptions } from "./multi-environment";
 import { platformHealth } from "./platform-health";
 import { serviceOverview } from "./service-overview";
 import { type DashboardSettings, dashboardSettings } from "./settings";
@@ -72,10 +74,12 @@ export function buildDashboards(settings: DashboardSettings): GeneratedDashboard
   return [serviceOverview, latency, errors, slo, platformHealth, chaos].map((build) => generated(build(settings)));
 }
 
-/** Every dashboard a stack deploys (those above and capacity), as the Pulumi program builds them from its config. */
+/** Every dashboard a stack deploys (those above, capacity, multi-environment), as the Pulumi program builds them. */
 export function stackDashboards(config: StackConfig): GeneratedDashboard[] {
   return [
     ...buildDashboards(dashboardSettings(config)),
     buildCapacityDashboard(config.environment, capacityDashboardOptions(config)),
+    buildMultiEnvironmentDashboard(multiEnvironmentDashboardOptions(config)),
+    buildCostDashboard(config.environment, costDashboardOptions(config)),
   ];
 }

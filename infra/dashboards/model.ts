@@ -23,7 +23,15 @@ export const DASHBOARD_KEYS = ["service-overview", "latency", "errors", "slo", "
 export type DashboardKey = (typeof DASHBOARD_KEYS)[number];
 /** Key of the capacity dashboard (capacity.ts), built apart: it needs the capacity config. */
 export const CAPACITY_DASHBOARD_KEY = "capacity";
-export type AnyDashboardKey = DashboardKey | typeof CAPACITY_DASHBOARD_KEY;
+/** Key of the multi-environment dashboard (multi-environment.ts): this environment and its peers side by side. */
+export const MULTI_ENVIRONMENT_DASHBOARD_KEY = "multi-environment";
+/** Key of the cost dashboard (cost.ts), built apart: it needs the cost config. */
+export const COST_DASHBOARD_KEY = "cost";
+export type AnyDashboardKey =
+  | DashboardKey
+  | typeof CAPACITY_DASHBOARD_KEY
+  | typeof MULTI_ENVIRONMENT_DASHBOARD_KEY
+  | typeof COST_DASHBOARD_KEY;
 
 /** `<environment>-<key>`: stable across deployments, unique per environment (≤ 40 characters for Grafana). */
 export function dashboardUid(environment: string, key: AnyDashboardKey): string {

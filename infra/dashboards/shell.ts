@@ -15,6 +15,14 @@ import type { DashboardSettings } from "./settings";
 
 /** Template variables, annotations and the dashboard shell every generated dashboard shares. */
 
+/**
+ * The environment filter of every generated dashboard (test/dashboards/environment-filter.test.ts checks each
+ * selector): a `namespace` matcher naming the environment's namespaces (NS_MATCH, PLATFORM_NS_MATCH, or their
+ * values), or, on series that carry the `environment` label instead (the cost records), this matcher on the
+ * environment variable. A peer's column of the multi-environment dashboard names the peer's namespaces.
+ */
+export const ENVIRONMENT_MATCH = `environment="$${V.environment}"`;
+
 const ALL = { selected: true, text: ["All"], value: ["$__all"] };
 
 function datasourceVariable(name: string, kind: keyof typeof DATASOURCES, label: string) {
@@ -111,6 +119,8 @@ export interface ShellOptions {
   from?: string;
   /** Platform dashboards filter on the platform namespace and need no route or status variables. */
   scope?: "apps" | "platform";
+  /** False: an apps dashboard without per-route panels (multi-environment) leaves out route and status. */
+  routeFilters?: boolean;
 }
 
 export function shell(
@@ -151,7 +161,7 @@ export function shell(
     )
     // `.+` instead of a long alternation: valid in PromQL and in a LogQL stream selector
     .withVariable(queryVariable(V.service, "Service", SERVICE_VARIABLE_QUERY, ".+"));
-  if (scope === "apps") {
+  if (scope === "apps" && options.routeFilters !== false) {
     // `.*`: log lines without a route (warnings, errors) stay in the log panels when every route is chosen
     builder.withVariable(queryVariable(V.route, "Route", ROUTE_VARIABLE_QUERY, ".*")).withVariable(statusVariable());
   }

@@ -1,4 +1,5 @@
 import { EXEMPLAR_LABELS, LABELS, LOG_FIELDS, METRICS } from "../../contract";
+import type { StackConfig } from "../config/schema";
 import { clusterUrl, DATASOURCE_UIDS, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
 
 /**
@@ -10,79 +11,137 @@ export const TRACE_ID_IN_LOG_LINE = `"${LOG_FIELDS.traceId}":"([0-9a-f]{32})"`;
 /** Grafana provisioning expands $VAR; `$$` keeps a literal `$` for Grafana's own variables. */
 const literal = (grafanaVariable: string) => `$$${grafanaVariable}`;
 
-/**
- * The Loki and Jaeger datasources with every correlation: Loki log line → Jaeger trace, Jaeger
- * span → Loki logs of the same trace and service, Jaeger span → Prometheus RED metrics.
- * (The Prometheus datasource is the chart's own, uid `prometheus`; its exemplar link is set in
- * `exemplarTraceIdDestinations`.)
- */
-export function grafanaDatasources(ns: Namespaces): Record<string, unknown>[] {
+type DatasourceKind = keyof typeof DATASOURCE_UIDS;
+type Uids = Record<DatasourceKind, string>;
+
+/** The uids of a peer environment's datasources: `<uid>-<environment>` (`prometheus-staging`), apart from the local ones. */
+export function peerDatasourceUids(environment: string): Uids {
+  const uid = (kind: DatasourceKind) => `${DATASOURCE_UIDS[kind]}-${environment}`;
+  return { prometheus: uid("prometheus"), loki: uid("loki"), jaeger: uid("jaeger") };
+}
+
+/** The uids of an environment's datasources in this Grafana: the provisioned ones for its own, a peer's otherwise. */
+export function environmentDatasourceUids(environment: string, localEnvironment: string): Uids {
+  return environment === localEnvironment ? { ...DATASOURCE_UIDS } : peerDatasourceUids(environment);
+}
+
+/** Loki, its log lines linked to their trace when the environment's Jaeger is a datasource here. */
+function lokiDatasource(name: string, uids: Uids, url: string, withJaeger: boolean): Record<string, unknown> {
+  const traceLink = {
+    name: "TraceID",
+    matcherRegex: TRACE_ID_IN_LOG_LINE,
+    datasourceUid: uids.jaeger,
+    url: literal("{__value.raw}"),
+    urlDisplayLabel: "View trace",
+  };
+  return {
+    name,
+    uid: uids.loki,
+    type: "loki",
+    access: "proxy",
+    url,
+    jsonData: { maxLines: 1000, ...(withJaeger ? { derivedFields: [traceLink] } : {}) },
+  };
+}
+
+/** Jaeger, its spans linked to the logs of the same trace (when Loki is here) and to the RED metrics. */
+function jaegerDatasource(name: string, uids: Uids, url: string, withLoki: boolean): Record<string, unknown> {
   const tags = literal("__tags");
   const requests = `${METRICS.serverDuration}_count`;
-  const loki = PLATFORM_SERVICES.loki;
-  const jaeger = PLATFORM_SERVICES.jaeger;
-  return [
-    {
-      name: "Loki",
-      uid: DATASOURCE_UIDS.loki,
-      type: "loki",
-      access: "proxy",
-      url: clusterUrl(loki.name, ns.platform, loki.port),
-      jsonData: {
-        maxLines: 1000,
-        derivedFields: [
+  const tracesToLogsV2 = {
+    datasourceUid: uids.loki,
+    spanStartTimeShift: "-5m",
+    spanEndTimeShift: "5m",
+    filterByTraceID: false,
+    filterBySpanID: false,
+    tags: [{ key: "service.name", value: LOG_FIELDS.service }],
+    customQuery: true,
+    // service_name is a Loki label; trace_id is structured metadata (set by Alloy)
+    query: `{${literal("{__tags}")}} | ${LOG_FIELDS.traceId}="${literal("{__trace.traceId}")}"`,
+  };
+  return {
+    name,
+    uid: uids.jaeger,
+    type: "jaeger",
+    access: "proxy",
+    url,
+    jsonData: {
+      nodeGraph: { enabled: true },
+      spanBar: { type: "Duration" },
+      ...(withLoki ? { tracesToLogsV2 } : {}),
+      tracesToMetrics: {
+        datasourceUid: uids.prometheus,
+        spanStartTimeShift: "-5m",
+        spanEndTimeShift: "5m",
+        tags: [{ key: "service.name", value: LABELS.service }],
+        queries: [
           {
-            name: "TraceID",
-            matcherRegex: TRACE_ID_IN_LOG_LINE,
-            datasourceUid: DATASOURCE_UIDS.jaeger,
-            url: literal("{__value.raw}"),
-            urlDisplayLabel: "View trace",
+            name: "Request rate",
+            query: `sum(rate(${requests}{${tags}}[5m]))`,
+          },
+          {
+            name: "Error rate",
+            query: `sum(rate(${requests}{${tags},${LABELS.status}=~"5.."}[5m]))`,
+          },
+          {
+            name: "p99 latency",
+            query: `histogram_quantile(0.99, sum by (le) (rate(${METRICS.serverDuration}_bucket{${tags}}[5m])))`,
           },
         ],
       },
     },
-    {
-      name: "Jaeger",
-      uid: DATASOURCE_UIDS.jaeger,
-      type: "jaeger",
-      access: "proxy",
-      url: clusterUrl(jaeger.name, ns.platform, jaeger.queryPort),
-      jsonData: {
-        nodeGraph: { enabled: true },
-        spanBar: { type: "Duration" },
-        tracesToLogsV2: {
-          datasourceUid: DATASOURCE_UIDS.loki,
-          spanStartTimeShift: "-5m",
-          spanEndTimeShift: "5m",
-          filterByTraceID: false,
-          filterBySpanID: false,
-          tags: [{ key: "service.name", value: LOG_FIELDS.service }],
-          customQuery: true,
-          // service_name is a Loki label; trace_id is structured metadata (set by Alloy)
-          query: `{${literal("{__tags}")}} | ${LOG_FIELDS.traceId}="${literal("{__trace.traceId}")}"`,
-        },
-        tracesToMetrics: {
-          datasourceUid: DATASOURCE_UIDS.prometheus,
-          spanStartTimeShift: "-5m",
-          spanEndTimeShift: "5m",
-          tags: [{ key: "service.name", value: LABELS.service }],
-          queries: [
-            {
-              name: "Request rate",
-              query: `sum(rate(${requests}{${tags}}[5m]))`,
-            },
-            {
-              name: "Error rate",
-              query: `sum(rate(${requests}{${tags},${LABELS.status}=~"5.."}[5m]))`,
-            },
-            {
-              name: "p99 latency",
-              query: `histogram_quantile(0.99, sum by (le) (rate(${METRICS.serverDuration}_bucket{${tags}}[5m])))`,
-            },
-          ],
-        },
-      },
+  };
+}
+
+/** Another environment's stores (stack config `peers`). */
+export type PeerStores = StackConfig["peers"][number];
+
+/**
+ * A peer environment's datasources: its Prometheus (exemplars linked to its Jaeger when given), and its Loki
+ * and Jaeger when their URLs are given, correlated with each other as the local ones are. Names say the
+ * environment; uids come from peerDatasourceUids, so they never collide with the local ones.
+ */
+export function peerDatasources(peer: PeerStores): Record<string, unknown>[] {
+  const uids = peerDatasourceUids(peer.environment);
+  const named = (kind: string) => `${kind} (${peer.environment})`;
+  const prometheus = {
+    name: named("Prometheus"),
+    uid: uids.prometheus,
+    type: "prometheus",
+    access: "proxy",
+    url: peer.prometheusUrl,
+    jsonData: {
+      httpMethod: "POST",
+      ...(peer.jaegerUrl
+        ? {
+            exemplarTraceIdDestinations: [
+              { datasourceUid: uids.jaeger, name: EXEMPLAR_LABELS.traceId, urlDisplayLabel: "View trace" },
+            ],
+          }
+        : {}),
     },
+  };
+  return [
+    prometheus,
+    ...(peer.lokiUrl ? [lokiDatasource(named("Loki"), uids, peer.lokiUrl, peer.jaegerUrl !== undefined)] : []),
+    ...(peer.jaegerUrl ? [jaegerDatasource(named("Jaeger"), uids, peer.jaegerUrl, peer.lokiUrl !== undefined)] : []),
+  ];
+}
+
+/**
+ * The Loki and Jaeger datasources with every correlation: Loki log line → Jaeger trace, Jaeger
+ * span → Loki logs of the same trace and service, Jaeger span → Prometheus RED metrics; then each peer
+ * environment's datasources (stack config `peers`).
+ * (The local Prometheus datasource is the chart's own, uid `prometheus`; its exemplar link is set in
+ * `exemplarTraceIdDestinations`.)
+ */
+export function grafanaDatasources(ns: Namespaces, peers: readonly PeerStores[] = []): Record<string, unknown>[] {
+  const loki = PLATFORM_SERVICES.loki;
+  const jaeger = PLATFORM_SERVICES.jaeger;
+  return [
+    lokiDatasource("Loki", DATASOURCE_UIDS, clusterUrl(loki.name, ns.platform, loki.port), true),
+    jaegerDatasource("Jaeger", DATASOURCE_UIDS, clusterUrl(jaeger.name, ns.platform, jaeger.queryPort), true),
+    ...peers.flatMap(peerDatasources),
   ];
 }
 

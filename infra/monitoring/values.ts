@@ -112,8 +112,16 @@ export function monitoringValues(
         passwordKey: GRAFANA_ADMIN_KEYS.password,
       },
       service: { type: config.grafana.loadBalancer ? "LoadBalancer" : "ClusterIP" },
-      sidecar: { datasources: { exemplarTraceIdDestinations: EXEMPLAR_DESTINATION } },
-      additionalDataSources: grafanaDatasources(ns),
+      sidecar: {
+        datasources: { exemplarTraceIdDestinations: EXEMPLAR_DESTINATION },
+        // Off on purpose: in the chart's own dashboards this only un-hides the `cluster` variable. Its values come
+        // from label_values(…, cluster), and a Prometheus adds its external labels only to what leaves it
+        // (federation, remote write, alerts), so the list would be empty; `cluster=""` then matches every local
+        // series, shown or hidden alike. The environment is picked with those dashboards' datasource variable
+        // (one datasource per peer). Turn it on when the datasource is a global view (Thanos, Mimir) of many.
+        dashboards: { multicluster: { global: { enabled: false } } },
+      },
+      additionalDataSources: grafanaDatasources(ns, config.peers),
     },
   };
 }

@@ -7,7 +7,9 @@ import type { AlertReceivers } from "../alerting/alertmanager";
 import { ChaosEngineering, INJECT_ANNOTATION } from "../chaos/chaos-component";
 import type { StackConfig } from "../config/schema";
 import { capacityDashboardOptions } from "../dashboards/capacity";
+import { costDashboardOptions } from "../dashboards/cost";
 import { Dashboards } from "../dashboards/dashboards-component";
+import { multiEnvironmentDashboardOptions } from "../dashboards/multi-environment";
 import { dashboardSettings } from "../dashboards/settings";
 import { Logging } from "../logging/logging";
 import { Monitoring } from "../monitoring/monitoring";
@@ -103,6 +105,8 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
         namespace: ns.platform,
         labels: labelsFor("dashboards"),
         capacity: capacityDashboardOptions(config),
+        cost: costDashboardOptions(config),
+        multiEnvironment: multiEnvironmentDashboardOptions(config),
       },
       afterNamespaces,
     );

@@ -62,6 +62,8 @@ describe("writing and --check", () => {
       "platform-health",
       "chaos",
       "capacity",
+      "multi-environment",
+      "cost",
     ]);
     expect(await run(["--environment", "staging", "--out", dir, "--check"])).toMatchObject({ code: 0 });
   });

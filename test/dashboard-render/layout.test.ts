@@ -98,10 +98,10 @@ describe("boxes", () => {
 
 describe("the generated dashboards", () => {
   test.each(REAL.map((r) => [r.environment, r.dashboards] as const))(
-    "%s: the five dashboards, chaos and capacity have no layout problems",
+    "%s: the five dashboards, chaos, capacity, multi-environment and cost have no layout problems",
     (environment, dashboards) => {
       expect(dashboards.map((d) => d.uid)).toEqual(expect.arrayContaining([`${environment}-capacity`]));
-      expect(dashboards.length).toBe(7);
+      expect(dashboards.length).toBe(9);
       for (const d of dashboards) {
         expect([d.uid, layoutProblems(d.json)]).toEqual([d.uid, []]);
         expect(layoutDashboard(d.json).boxes.length).toBeGreaterThan(1);

@@ -1,5 +1,6 @@
 import {
   CHAOS_METRICS,
+  COST_RECORDS,
   LABELS,
   LOG_DECISIONS,
   LOG_FIELDS,
@@ -220,6 +221,7 @@ describe("query validation", () => {
           const expr = substituteGrafanaVariables(q.expr, {
             namespace: "$namespace",
             platform_namespace: "$platform_namespace",
+            environment: "$environment",
             service: ".+",
             route: ".+",
             status: ".+",
@@ -233,6 +235,9 @@ describe("query validation", () => {
               .replace(/\$namespace/g, "NS_APPS"),
           )) {
             selectors += 1;
+            // the cost records of a whole environment have no namespace: they filter on its environment label
+            if (sel.matchers.some((m) => m.label === "environment" && m.op === "=" && m.value === "$environment"))
+              continue;
             const namespace = sel.matchers.find((m) => m.label === "namespace");
             const value = namespace?.value
               .replace(/NS_APPS/g, "$namespace")
@@ -305,6 +310,7 @@ describe("query validation", () => {
       SLO_RECORDS.budgetRemaining,
       SLO_RECORDS.currentBurnRate,
       SLO_RECORDS.burnRate1h,
+      ...Object.values(COST_RECORDS),
     ]);
     const contract = new Set<string>(
       [...Object.values(METRICS), ...Object.values(RESPONDER_METRICS)].flatMap((name) => [

@@ -171,10 +171,13 @@ export function withRuleInputs(exprs: string[], rules: RuleGroup[]): string[] {
 
 /**
  * Names a scrape must not stand in for: recording rules' (a colon, by Prometheus' naming convention) and the
- * series Prometheus writes itself (per-target `up` and `scrape_*`, alerts' `ALERTS*`).
+ * series Prometheus writes itself (per-target `up` and `scrape_*`, alerts' `ALERTS*`). `external` names
+ * records another rule set writes (kube-prometheus-stack's own), not under test: synthesised like any input.
  */
-export const notSynthesisable = (name: string | undefined) =>
-  name === undefined || name.includes(":") || /^(up|scrape_.*|ALERTS(_FOR_STATE)?)$/.test(name);
+export const notSynthesisable = (name: string | undefined, external?: ReadonlySet<string>) =>
+  name === undefined ||
+  (name.includes(":") && !external?.has(name)) ||
+  /^(up|scrape_.*|ALERTS(_FOR_STATE)?)$/.test(name);
 
 /**
  * The selectors to synthesise: those in a join group where some selector has no series yet (`present` asks
@@ -183,6 +186,7 @@ export const notSynthesisable = (name: string | undefined) =>
 export async function selectorsToSynthesise(
   exprs: string[],
   present: (selector: string) => Promise<boolean>,
+  external?: ReadonlySet<string>,
 ): Promise<Selector[]> {
   const groups = exprs.flatMap(joinedSelectors);
   const known = new Map<string, boolean>();
@@ -190,7 +194,7 @@ export async function selectorsToSynthesise(
   const chosen = new Map<string, Selector>();
   for (const group of groups) {
     if (group.every((s) => known.get(s.text))) continue;
-    for (const s of group) if (!notSynthesisable(s.name)) chosen.set(s.text, s);
+    for (const s of group) if (!notSynthesisable(s.name, external)) chosen.set(s.text, s);
   }
   return [...chosen.values()];
 }
