@@ -36,6 +36,11 @@ const plot = (file: string): Block => {
 const machineLine = (m: Pick<MachineInfo, "cpus" | "cpuModel" | "memoryGiB" | "node">) =>
   `${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, Node ${m.node}`;
 
+const quotas = (cores: Record<string, number>) =>
+  Object.entries(cores)
+    .map(([service, n]) => `${service} ${n} cores`)
+    .join(", ");
+
 export function reportBlocks(report: CapacityReport): Block[] {
   const r = report.result;
   const g = report.generated.machine;
@@ -51,7 +56,7 @@ export function reportBlocks(report: CapacityReport): Block[] {
         `Result: \`${report.source}\` — scenario \`${r.scenario}\`, ${r.startedAt} to ${r.finishedAt}, ${r.stages.length} stages, the load test's verdict: ${r.passed ? "passed" : "failed"}`,
         r.cpuLimitCores === undefined
           ? `Measured on: ${machineLine(r.machine)}; the services ran as processes next to the load generator, unlimited, so their knee is this machine's, per process`
-          : `Measured on: ${machineLine(r.machine)}; each service ran as a process held to ${r.cpuLimitCores} cores by a CFS quota (as a Kubernetes CPU limit), the load generator keeping the rest; each stack scales a knee to its replica's cores (its cpuLimit, at most one core for a Node process)`,
+          : `Measured on: ${machineLine(r.machine)}; each service ran as a process held by a CFS quota (as a Kubernetes CPU limit) to ${quotas(r.cpuLimitCores)}, the load generator keeping the rest; each stack scales a knee to its replica's cores (its cpuLimit, at most one core for a Node process)`,
         `Access lines written: ${r.accessLogSamplingPercent === undefined ? "not recorded" : `${r.accessLogSamplingPercent} % of successful fast requests`} (log bytes per request depend on it)`,
         `Report generated ${report.generated.at} on: ${machineLine(g)}, ${g.platform}`,
         `Stacks: ${report.environments.map((e) => `\`Pulumi.${e.stack}.yaml\``).join(", ")}; each judged against its own SLO and \`capacity\` block`,

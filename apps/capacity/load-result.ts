@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { SERVICE_NAMES } from "../../contract";
+import { SERVICE_NAMES, type ServiceName } from "../../contract";
 import { describeIssues, dottedPath } from "../lib/config";
 import { LOADTEST_RESULT_SCHEMA, type LoadTestResult } from "../loadtest/result";
 
@@ -64,7 +64,11 @@ export const loadTestResultSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   machine: z.object({ cpus: z.number().int().min(1), cpuModel: z.string(), memoryGiB: nonNegative, node: z.string() }),
-  cpuLimitCores: z.number().positive().optional(),
+  cpuLimitCores: z
+    .object(
+      Object.fromEntries(SERVICE_NAMES.map((n) => [n, z.number().positive()])) as Record<ServiceName, z.ZodNumber>,
+    )
+    .optional(),
   accessLogSamplingPercent: z.number().min(0).max(100).optional(),
   slo: z.object({
     stack: z.string(),

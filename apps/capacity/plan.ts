@@ -198,7 +198,7 @@ export function planEnvironment(
   fanOut: Record<ServiceName, number>,
   measured: MeasuredVolumes,
   /** The CPU quota each service ran under in the load test (cores); undefined: unlimited. */
-  measuredCores?: number,
+  measuredCores?: Partial<Record<ServiceName, number>>,
 ): EnvironmentPlan {
   const capacity = config.capacity;
   const limits = sloLimits(config.slo);
@@ -209,7 +209,7 @@ export function planEnvironment(
       capacity.peakRps * fanOut[service],
       config,
       capacity,
-      measuredCores,
+      measuredCores?.[service],
     ),
   );
   const volumes = volumesUsed(measured, capacity);

@@ -35,18 +35,17 @@ export function quotaMicros(cores: number): number {
 const GROUP_PREFIX = "loadtest-";
 
 export interface CpuLimiter {
-  readonly cores: number;
   /** Moves the process (with all its threads) into a new group limited to `cores`. */
-  limit(pid: number, name: string): void;
+  limit(pid: number, name: string, cores: number): void;
   /** Removes the groups once their processes have exited. */
   release(): void;
 }
 
 /**
- * Groups limited to `cores` each, under the cgroup root; throws CpuLimitError saying what is missing when
+ * Groups with a CPU quota each, under the cgroup root; throws CpuLimitError saying what is missing when
  * the cpu controller is not writable here (not Linux, not root, or a container without cgroup access).
  */
-export function cpuLimiter(cores: number, root = "/sys/fs/cgroup"): CpuLimiter {
+export function cpuLimiter(root = "/sys/fs/cgroup"): CpuLimiter {
   const layout = cgroupLayout(root);
   if (!layout) {
     throw new CpuLimitError(
@@ -63,8 +62,7 @@ export function cpuLimiter(cores: number, root = "/sys/fs/cgroup"): CpuLimiter {
   }
   const made: string[] = [];
   return {
-    cores,
-    limit(pid, name) {
+    limit(pid, name, cores) {
       const dir = path.join(layout.dir, `${GROUP_PREFIX}${process.pid}-${name}`);
       try {
         mkdirSync(dir, { recursive: true });
@@ -107,9 +105,9 @@ function removeStaleGroups(dir: string): void {
 }
 
 /**
- * The most each service may be limited to so the generator keeps a core of its own: (cpus − 1) ÷ services.
+ * The cores the services may be limited to together so the generator keeps a core of its own: cpus − 1.
  * On 2 cores and 3 services that is 0.33 cores each.
  */
-export function maxCoresPerService(cpus: number, services: number): number {
-  return Math.max(0, (cpus - 1) / services);
+export function servicesCoreBudget(cpus: number): number {
+  return Math.max(0, cpus - 1);
 }

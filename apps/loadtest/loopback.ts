@@ -28,8 +28,8 @@ function loopbackEnv(stack: StackConfig, sink: OtlpSink): Record<string, string>
  * Starts user and product, then order wired to them, each held to `cpuLimitCores` when given; stop() ends
  * them (flushing their spans) and the sink.
  */
-export async function startLoopback(stack: StackConfig, cpuLimitCores?: number): Promise<Target> {
-  const limiter = cpuLimitCores === undefined ? undefined : cpuLimiter(cpuLimitCores);
+export async function startLoopback(stack: StackConfig, cpuLimitCores?: Record<ServiceName, number>): Promise<Target> {
+  const limiter = cpuLimitCores === undefined ? undefined : cpuLimiter();
   const spans = new SpanLedger();
   const sink = await startOtlpSink({ onExport: (received) => spans.add(received) });
   const env = loopbackEnv(stack, sink);
@@ -54,7 +54,7 @@ export async function startLoopback(stack: StackConfig, cpuLimitCores?: number):
       orderPort,
     );
     started.push(order);
-    for (const s of started) limiter?.limit(s.pid, s.name);
+    if (cpuLimitCores) for (const s of started) limiter?.limit(s.pid, s.name, cpuLimitCores[s.name]);
     await Promise.all(started.map((s) => waitHealthy(s, "loadtest")));
     const urls = { order: order.url, product: product.url, user: user.url };
     const byName = Object.fromEntries(SERVICE_NAMES.map((name) => [name, keepAlivePool(urls[name])])) as Record<

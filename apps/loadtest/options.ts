@@ -1,8 +1,8 @@
 import os from "node:os";
-import { SERVICE_NAMES } from "../../contract";
+import { SERVICE_NAMES, type ServiceName } from "../../contract";
 import { ENVIRONMENTS, type Environment } from "../../infra/config/schema";
 import { strictFlags } from "../bench/flags";
-import { maxCoresPerService } from "./cpu-limit";
+import { servicesCoreBudget } from "./cpu-limit";
 import { MAX_RATE, PlanError, planStages, SCENARIO_NAMES, type ScenarioName, type StagePlan } from "./scenarios";
 
 export class UsageError extends Error {}
@@ -16,8 +16,8 @@ export interface LoadTestOptions {
   seed: number;
   /** Where the JSON goes; undefined: out/loadtest in the repository. */
   outDir?: string;
-  /** Loopback only: each service held to this many cores (a CFS quota, like a Kubernetes CPU limit). */
-  cpuLimitCores?: number;
+  /** Loopback only: each service held to its cores (a CFS quota, like a Kubernetes CPU limit). */
+  cpuLimitCores?: Record<ServiceName, number>;
 }
 
 export const USAGE = `usage: npm run loadtest -- <scenario> [flags]
@@ -31,7 +31,8 @@ export const USAGE = `usage: npm run loadtest -- <scenario> [flags]
   --max-rate <req/s> stress: the last rate tried
   --stack <name>     the stack whose SLO sets the thresholds: ${ENVIRONMENTS.join(", ")} (default dev)
   --cpu <cores>      loopback: hold each service to this many cores (a CFS quota, as a Kubernetes CPU
-                     limit), leaving the rest of the machine to the load generator; up to (CPUs − 1) ÷ 3
+                     limit), leaving the rest of the machine to the load generator; together at most
+                     CPUs − 1; per service: --cpu order=0.33,product=0.08,user=0.08
   --seed <n>         seed of the request mix (default 1)
   --out <dir>        where the JSON goes (default out/loadtest)`;
 
@@ -73,21 +74,53 @@ export function serviceUrl(flag: string, raw: string): string {
   return url.origin;
 }
 
-/** `--cpu`: cores per loopback service, leaving the load generator a core of its own on this machine. */
-export function cpuFlag(raw: unknown, hasTarget: boolean, cpus: number): number | undefined {
+/**
+ * `--cpu`: cores per loopback service — one number for all, or `order=…,product=…,user=…` — together at
+ * most CPUs − 1, so the load generator keeps a core of its own on this machine.
+ */
+export function cpuFlag(raw: unknown, hasTarget: boolean, cpus: number): Record<ServiceName, number> | undefined {
   if (raw === undefined) return undefined;
   if (hasTarget) throw new UsageError("--cpu limits the loopback services; a --target's limits are its own");
-  const most = Math.floor(maxCoresPerService(cpus, SERVICE_NAMES.length) * 100) / 100;
-  const cores = Number(raw);
-  if (most < 0.05) {
+  const budget = servicesCoreBudget(cpus);
+  if (budget < 0.15) {
     throw new UsageError(`--cpu needs at least 2 CPUs (one for the load generator); this machine has ${cpus}`);
   }
-  if (raw === "" || !Number.isFinite(cores) || cores < 0.05 || cores > most) {
+  const text = String(raw).trim();
+  const shape = `a number of cores (e.g. 0.33) or ${SERVICE_NAMES.map((n) => `${n}=<cores>`).join(",")}`;
+  const cores = (value: string, what: string) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < 0.05) {
+      throw new UsageError(`--cpu: ${what} must be at least 0.05 cores, got "${value}" (--cpu takes ${shape})`);
+    }
+    return n;
+  };
+  let limits: Record<ServiceName, number>;
+  if (!text.includes("=")) {
+    const each = cores(text, "the cores per service");
+    limits = Object.fromEntries(SERVICE_NAMES.map((n) => [n, each])) as Record<ServiceName, number>;
+  } else {
+    const given = new Map<string, number>();
+    for (const part of text.split(",")) {
+      const [name = "", value = ""] = part.split("=").map((x) => x.trim());
+      if (!(SERVICE_NAMES as readonly string[]).includes(name) || given.has(name)) {
+        throw new UsageError(
+          `--cpu: "${part}" must name one of ${SERVICE_NAMES.join(", ")} once (--cpu takes ${shape})`,
+        );
+      }
+      given.set(name, cores(value, name));
+    }
+    const missing = SERVICE_NAMES.filter((n) => !given.has(n));
+    if (missing.length > 0) throw new UsageError(`--cpu: name every service; missing ${missing.join(", ")}`);
+    limits = Object.fromEntries(given) as Record<ServiceName, number>;
+  }
+  const total = SERVICE_NAMES.reduce((sum, n) => sum + limits[n], 0);
+  // rounded: three services at 0.33 on two CPUs are 0.99 of the 1 core they may share
+  if (Math.round(total * 100) / 100 > budget) {
     throw new UsageError(
-      `--cpu must be a number of cores from 0.05 to ${most} on this machine (${cpus} CPUs: one stays with the load generator, the rest is shared by ${SERVICE_NAMES.length} services), got "${raw}"`,
+      `--cpu: the services' cores add up to ${Math.round(total * 100) / 100}, more than the ${budget} this machine leaves them (${cpus} CPUs: one stays with the load generator)`,
     );
   }
-  return cores;
+  return limits;
 }
 
 /** The positional scenario and the flags; throws UsageError naming the flag and what it accepts. */

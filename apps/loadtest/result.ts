@@ -81,7 +81,7 @@ export interface LoadTestResult {
   finishedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
   /** Loopback run with `--cpu`: the CFS quota each service was held to, in cores; absent: unlimited. */
-  cpuLimitCores?: number;
+  cpuLimitCores?: Record<ServiceName, number>;
   /** Share of successful, fast requests whose access line the services wrote (log bytes depend on it). */
   accessLogSamplingPercent?: number;
   /** Where the thresholds come from: the stack's SLO config. */

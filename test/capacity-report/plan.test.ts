@@ -277,7 +277,11 @@ describe("storage", () => {
 
 describe("a knee measured under a CPU quota (loadtest --cpu)", () => {
   const planUnder = (config: ReturnType<typeof stackConfig>, cores: number) =>
-    planEnvironment("test", config, STAGES, fanOut(STAGES), measuredVolumes(STAGES), cores);
+    planEnvironment("test", config, STAGES, fanOut(STAGES), measuredVolumes(STAGES), {
+      order: cores,
+      product: cores,
+      user: cores,
+    });
 
   test("order's 200 req/s knee at 0.25 cores is 800 req/s per replica with cpuLimit 1 (×4), stated in the plan", () => {
     const config = stackConfig({

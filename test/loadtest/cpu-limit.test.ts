@@ -7,8 +7,8 @@ import {
   CpuLimitError,
   cgroupLayout,
   cpuLimiter,
-  maxCoresPerService,
   quotaMicros,
+  servicesCoreBudget,
 } from "../../apps/loadtest/cpu-limit";
 import { cpuFlag, UsageError } from "../../apps/loadtest/options";
 
@@ -43,8 +43,8 @@ describe("CPU limits of the loopback services (the files a CFS quota is set thro
 
   test("cgroup v1: a group per service under cpu/ with period, quota and the pid; release removes it", () => {
     const r = root(1);
-    const limiter = cpuLimiter(0.3, r);
-    limiter.limit(4242, "order");
+    const limiter = cpuLimiter(r);
+    limiter.limit(4242, "order", 0.3);
     const group = path.join(r, "cpu", `loadtest-${process.pid}-order`);
     expect(readFileSync(path.join(group, "cpu.cfs_period_us"), "utf8")).toBe("100000");
     expect(readFileSync(path.join(group, "cpu.cfs_quota_us"), "utf8")).toBe("30000");
@@ -57,9 +57,9 @@ describe("CPU limits of the loopback services (the files a CFS quota is set thro
 
   test("cgroup v2: the cpu controller enabled for children, cpu.max holds quota and period", () => {
     const r = root(2);
-    const limiter = cpuLimiter(0.25, r);
+    const limiter = cpuLimiter(r);
     expect(readFileSync(path.join(r, "cgroup.subtree_control"), "utf8")).toBe("+cpu");
-    limiter.limit(7, "user");
+    limiter.limit(7, "user", 0.25);
     const group = path.join(r, `loadtest-${process.pid}-user`);
     expect(readFileSync(path.join(group, "cpu.max"), "utf8")).toBe("25000 100000");
     expect(readFileSync(path.join(group, "cgroup.procs"), "utf8")).toBe("7");
@@ -70,7 +70,7 @@ describe("CPU limits of the loopback services (the files a CFS quota is set thro
     const busy = path.join(r, "cpu", "loadtest-2-order");
     mkdirSync(busy);
     writeFileSync(path.join(busy, "cgroup.procs"), "99\n");
-    cpuLimiter(0.2, r);
+    cpuLimiter(r);
     expect(readFileSync(path.join(busy, "cgroup.procs"), "utf8")).toBe("99\n");
   });
 
@@ -78,21 +78,23 @@ describe("CPU limits of the loopback services (the files a CFS quota is set thro
     const empty = mkdtempSync(path.join(os.tmpdir(), "cgroup-none-"));
     roots.push(empty);
     expect(cgroupLayout(empty)).toBeUndefined();
-    expect(() => cpuLimiter(0.3, empty)).toThrow(CpuLimitError);
-    expect(() => cpuLimiter(0.3, empty)).toThrow(/--cpu needs the cgroup cpu controller/);
+    expect(() => cpuLimiter(empty)).toThrow(CpuLimitError);
+    expect(() => cpuLimiter(empty)).toThrow(/--cpu needs the cgroup cpu controller/);
   });
 
-  test("--cpu leaves the load generator a core: at most (CPUs − 1) ÷ 3, a number, loopback only", () => {
-    expect(maxCoresPerService(2, 3)).toBeCloseTo(1 / 3, 9);
-    expect(maxCoresPerService(1, 3)).toBe(0);
+  test("--cpu leaves the load generator a core: the services' cores add up to at most CPUs − 1, loopback only", () => {
+    expect([servicesCoreBudget(2), servicesCoreBudget(8), servicesCoreBudget(1)]).toEqual([1, 7, 0]);
     expect(cpuFlag(undefined, false, 2)).toBeUndefined();
-    expect(cpuFlag("0.3", false, 2)).toBe(0.3);
-    expect(cpuFlag("2", false, 8)).toBe(2);
-    expect(() => cpuFlag("0.34", false, 2)).toThrow(
-      /--cpu must be a number of cores from 0.05 to 0.33 on this machine/,
-    );
+    expect(cpuFlag("0.33", false, 2)).toEqual({ order: 0.33, product: 0.33, user: 0.33 });
+    expect(cpuFlag("order=0.5, product=0.25,user=0.25", false, 2)).toEqual({ order: 0.5, product: 0.25, user: 0.25 });
+    expect(cpuFlag("2", false, 8)).toEqual({ order: 2, product: 2, user: 2 });
+    expect(() => cpuFlag("0.34", false, 2)).toThrow(/add up to 1.02, more than the 1 this machine leaves them/);
+    expect(() => cpuFlag("order=0.5,product=0.3,user=0.3", false, 2)).toThrow(/add up to 1.1/);
     expect(() => cpuFlag("lots", false, 2)).toThrow(UsageError);
-    expect(() => cpuFlag("0.01", false, 2)).toThrow(/from 0.05/);
+    expect(() => cpuFlag("0.01", false, 2)).toThrow(/at least 0.05 cores, got "0.01"/);
+    expect(() => cpuFlag("order=0.3,product=0.3", false, 2)).toThrow(/name every service; missing user/);
+    expect(() => cpuFlag("order=0.3,order=0.3,user=0.1", false, 2)).toThrow(/"order=0.3" must name one of/);
+    expect(() => cpuFlag("billing=0.3", false, 2)).toThrow(/must name one of order, product, user once/);
     expect(() => cpuFlag("0.3", false, 1)).toThrow(/needs at least 2 CPUs/);
     expect(() => cpuFlag("0.3", true, 2)).toThrow(/--cpu limits the loopback services/);
   });
@@ -121,7 +123,7 @@ describe("a CFS quota on a real process", () => {
     "a busy loop limited to 0.2 cores uses at most 0.2 CPU-seconds per wall second",
     async () => {
       expect({ cgroupCpuControllerWritable: quotaAvailable }).toEqual({ cgroupCpuControllerWritable: true });
-      const limiter = cpuLimiter(0.2, SYSTEM_CGROUPS);
+      const limiter = cpuLimiter(SYSTEM_CGROUPS);
       // the child reports its own CPU time and wall time after 1.5 s of spinning
       const child = spawn(
         process.execPath,
@@ -133,7 +135,7 @@ describe("a CFS quota on a real process", () => {
         { stdio: ["ignore", "pipe", "inherit"] },
       );
       try {
-        limiter.limit(child.pid as number, "quota-test");
+        limiter.limit(child.pid as number, "quota-test", 0.2);
         let out = "";
         child.stdout.on("data", (chunk) => {
           out += chunk;

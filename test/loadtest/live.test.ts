@@ -111,7 +111,7 @@ describe("npm run loadtest against services it starts on loopback", () => {
     expect(resultProblems(result)).toEqual([]);
     expectConsistentVerdict(result, code, true);
     // what the capacity report scales the knee by, and what the log volume depends on (dev writes every line)
-    expect(result.cpuLimitCores).toBe(0.3);
+    expect(result.cpuLimitCores).toEqual({ order: 0.3, product: 0.3, user: 0.3 });
     expect(result.accessLogSamplingPercent).toBe(100);
     // up the ramp until a stage fails: far beyond 60 req/s on loopback, unless the machine is swamped
     const ramp = [
