@@ -14,12 +14,15 @@ import { buildReport, type CapacityReport } from "./report";
 import { kneeTable, verdictTable } from "./tables";
 
 export const USAGE = `usage: npm run capacity-report [-- flags]
-  --from <file>   the load-test result to read (default out/loadtest/latest-stress.json)
+  --from <file>   the load-test result to read (default out/loadtest/latest-stress.json); repeat it to
+                  add runs that starve another service of CPU: each service's knee comes from the run
+                  where it is highest per core, volumes and stages from the first
   --docs <dir>    where capacity-report.md and img/capacity-*.png go (default docs)
   --out <dir>     where report.html goes (default out/capacity)`;
 
 export interface CapacityOptions {
-  from: string;
+  /** The first is the main run (volumes, fan-out, stages); the others may hold a service's own knee. */
+  from: string[];
   docsDir: string;
   outDir: string;
 }
@@ -29,7 +32,7 @@ export function parseOptions(argv: readonly string[], root = repoRoot()): Capaci
   const { values } = strictFlags(
     argv,
     {
-      from: { type: "string" },
+      from: { type: "string", multiple: true },
       docs: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -37,14 +40,16 @@ export function parseOptions(argv: readonly string[], root = repoRoot()): Capaci
     (message) => new CapacityInputError(message, true),
   );
   if (values.help) return "help";
-  for (const flag of ["from", "docs", "out"] as const) {
+  for (const flag of ["docs", "out"] as const) {
     if (typeof values[flag] === "string" && (values[flag] as string).trim() === "") {
-      throw new CapacityInputError(`--${flag} needs a ${flag === "from" ? "file" : "directory"}`, true);
+      throw new CapacityInputError(`--${flag} needs a directory`, true);
     }
   }
+  const from = (values.from as string[] | undefined) ?? [];
+  if (from.some((f) => f.trim() === "")) throw new CapacityInputError("--from needs a file", true);
   const resolve = (v: unknown, fallback: string) => path.resolve(typeof v === "string" ? v : path.join(root, fallback));
   return {
-    from: resolve(values.from, "out/loadtest/latest-stress.json"),
+    from: from.length > 0 ? from.map((f) => path.resolve(f)) : [resolve(undefined, "out/loadtest/latest-stress.json")],
     docsDir: resolve(values.docs, "docs"),
     outDir: resolve(values.out, "out/capacity"),
   };
@@ -95,7 +100,18 @@ export async function runCli(argv: readonly string[], io: Io = STDIO): Promise<n
       io.out(`${USAGE}\n`);
       return 0;
     }
-    const result = readLoadTestResult(options.from);
+    const [main, ...others] = options.from.map((file) => ({
+      result: readLoadTestResult(file),
+      source: shown(file, root),
+    }));
+    const { result } = main as { result: ReturnType<typeof readLoadTestResult> };
+    for (const other of others) {
+      if (other.result.slo.stack !== result.slo.stack) {
+        throw new CapacityInputError(
+          `${other.source} was run against the ${other.result.slo.stack} SLO, the first result against ${result.slo.stack}: compare runs made with the same --stack`,
+        );
+      }
+    }
     const stacks = ENVIRONMENTS.map((stack) => {
       try {
         return { stack, config: loadStackConfig(stack) };
@@ -105,7 +121,7 @@ export async function runCli(argv: readonly string[], io: Io = STDIO): Promise<n
       }
     });
     const generated = { at: new Date().toISOString().replace(/\.\d+Z$/, "Z"), machine: describeMachine() };
-    const report = buildReport(result, shown(options.from, root), stacks, generated);
+    const report = buildReport(result, main?.source as string, stacks, generated, others);
     io.out(`\n${[kneeTable(report), verdictTable(report)].map(renderText).join("\n\n")}\n\n`);
     const files = await writeReport(report, options.docsDir, options.outDir);
     io.err(`capacity-report: wrote ${files.map((f) => shown(f, root)).join(", ")}\n`);

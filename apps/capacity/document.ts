@@ -57,6 +57,12 @@ export function reportBlocks(report: CapacityReport): Block[] {
         r.cpuLimitCores === undefined
           ? `Measured on: ${machineLine(r.machine)}; the services ran as processes next to the load generator, unlimited, so their knee is this machine's, per process`
           : `Measured on: ${machineLine(r.machine)}; each service ran as a process held by a CFS quota (as a Kubernetes CPU limit) to ${quotas(r.cpuLimitCores)}, the load generator keeping the rest; each stack scales a knee to its replica's cores (its cpuLimit, at most one core for a Node process)`,
+        ...report.services
+          .filter((s) => s.source !== report.source)
+          .map(
+            (s) =>
+              `${s.service}'s knee comes from \`${s.source}\`${s.cores === undefined ? "" : ` (${s.service} held to ${s.cores} cores)`}: the run where it is highest per core — in the others a dependency saturated first`,
+          ),
         `Access lines written: ${r.accessLogSamplingPercent === undefined ? "not recorded" : `${r.accessLogSamplingPercent} % of successful fast requests`} (log bytes per request depend on it)`,
         `Report generated ${report.generated.at} on: ${machineLine(g)}, ${g.platform}`,
         `Stacks: ${report.environments.map((e) => `\`Pulumi.${e.stack}.yaml\``).join(", ")}; each judged against its own SLO and \`capacity\` block`,

@@ -190,6 +190,13 @@ function planService(
   return plan;
 }
 
+/** Where a service's knee is read: the stages of a run and the CPU quota the service ran under in it. */
+export interface KneeSource {
+  stages: readonly StageResult[];
+  /** Cores; undefined: the run did not limit it. */
+  cores?: number;
+}
+
 /** The plan of one stack: every service, then every signal's storage. */
 export function planEnvironment(
   stack: string,
@@ -199,19 +206,23 @@ export function planEnvironment(
   measured: MeasuredVolumes,
   /** The CPU quota each service ran under in the load test (cores); undefined: unlimited. */
   measuredCores?: Partial<Record<ServiceName, number>>,
+  /** A service whose knee comes from another run than `stages` (the report's choice among several runs). */
+  sources: Partial<Record<ServiceName, KneeSource>> = {},
 ): EnvironmentPlan {
   const capacity = config.capacity;
   const limits = sloLimits(config.slo);
-  const services = SERVICE_NAMES.map((service) =>
-    planService(
+  const services = SERVICE_NAMES.map((service) => {
+    const source = sources[service] ?? { stages, cores: measuredCores?.[service] };
+    return planService(
       service,
-      stagePoints(stages, service, limits, measuredCores !== undefined),
+      // under a quota the client's latency counts (clientP99Seconds)
+      stagePoints(source.stages, service, limits, source.cores !== undefined),
       capacity.peakRps * fanOut[service],
       config,
       capacity,
-      measuredCores?.[service],
-    ),
-  );
+      source.cores,
+    );
+  });
   const volumes = volumesUsed(measured, capacity);
   return {
     stack,

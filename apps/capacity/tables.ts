@@ -40,6 +40,11 @@ function scaledFrom(s: EnvironmentPlan["services"][number]): string {
   return ` (${fmtRps(kneeRps)} at ${measuredCores} → ${replicaCores} core${replicaCores === 1 ? "" : "s"})`;
 }
 
+/** Whether the knees come from more than one run (the table then says which). */
+const multiRun = (report: CapacityReport) => new Set(report.services.map((s) => s.source)).size > 1;
+const runLabel = (source: string, cores: number | undefined) =>
+  `${source.split("/").pop()}${cores === undefined ? "" : `, ${cores} cores`}`;
+
 export function kneeTable(report: CapacityReport): Table {
   const l = report.runLimits;
   return {
@@ -55,10 +60,10 @@ export function kneeTable(report: CapacityReport): Table {
       "first miss",
     ],
     align: ["l", "r", "l", "r", "r", "r", "r", "l"],
-    rows: report.services.map(({ service, knee }) =>
+    rows: report.services.map(({ service, knee, source, cores }) =>
       knee.kind === "found" || knee.kind === "not-reached"
         ? [
-            service,
+            multiRun(report) ? `${service} (${runLabel(source, cores)})` : service,
             kneeRate(knee),
             knee.stage,
             String(knee.processes),

@@ -110,6 +110,8 @@ export const checkResult = shape({
   startedAt: isoDate,
   finishedAt: isoDate,
   machine: shape({ cpus: nonNegative, cpuModel: str, memoryGiB: nonNegative, node: str }),
+  "cpuLimitCores?": shape(Object.fromEntries(SERVICE_NAMES.map((n) => [n, nonNegative]))),
+  "accessLogSamplingPercent?": nonNegative,
   slo: shape({ stack: str, latencyThresholdSeconds: nonNegative, availability: nonNegative, latency: nonNegative }),
   thresholds: shape({ p99Seconds: nonNegative, errorRatio: nonNegative }),
   stages: list(stage),
