@@ -120,7 +120,9 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
 
   test("every recording rule produces series", async () => {
     // the cost groups read kube-state-metrics, cAdvisor and the collector: cost-live synthesises those
-    const checked = rules.filter((g) => !g.rules.some((r) => r.record !== undefined && COST_RECORD_NAMES.has(r.record)));
+    const checked = rules.filter(
+      (g) => !g.rules.some((r) => r.record !== undefined && COST_RECORD_NAMES.has(r.record)),
+    );
     const records = [...new Set(checked.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))))];
     expect(records.length).toBeGreaterThan(10);
     const missing = await waitFor(
