@@ -1,29 +1,16 @@
-import { type MonitoringStack, startMonitoringStack, startWebhookReceiver } from "../../apps/demo/monitoring-stack";
 import { CONTAINER_PORT, LABELS, SERVICE_NAMES } from "../../contract";
-import { alertmanagerConfig, RECEIVERS } from "../../infra/alerting/alertmanager";
 import { CAPACITY_RECORDS } from "../../infra/alerting/names";
-import { ruleGroupsFor } from "../../infra/alerting/rule-set";
-import { loadStackConfig } from "../../infra/config/stack-file";
-import { CAPACITY_DASHBOARD_KEY, type GeneratedDashboard, stackDashboards } from "../../infra/dashboards/dashboards";
-import { REQUESTS } from "../../infra/dashboards/queries";
-import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
-import { namespaces } from "../../infra/platform/naming";
-import { openingValues, STACKS } from "../dashboards/built";
-import { waitFor } from "../support/http";
-import { type ServiceProcess, startAll, stopAll } from "../support/services";
+import { CAPACITY_DASHBOARD_KEY } from "../../infra/dashboards/dashboards";
+import { STACKS } from "../dashboards/built";
 import { toolAvailable } from "../support/tools";
-import { E2E_ADMIN_TOKEN, FAST_ROUTES, orderLoad, setFaults } from "./live-support";
+import { dashboardUnderTest, type LiveDashboard, startLiveDashboard } from "./dashboard-live";
 import {
   exampleMatch,
   joinedSelectors,
-  type Labels,
   notSynthesisable,
   type Selector,
-  type SyntheticExporter,
   satisfies,
-  selectorsToSynthesise,
   seriesFor,
-  startSyntheticExporter,
   type Workload,
   withRuleInputs,
 } from "./synthetic-exporter";
@@ -40,18 +27,7 @@ import {
 const ready = toolAvailable("prometheus") && toolAvailable("prometheus-alertmanager");
 const describeLive = ready ? describe : describe.skip;
 
-const capacityOf = (stack: string) => {
-  const config = loadStackConfig(stack);
-  const ns = namespaces(config);
-  const dashboard = stackDashboards(config).find(
-    (d) => d.uid === `${stack}-${CAPACITY_DASHBOARD_KEY}`,
-  ) as GeneratedDashboard;
-  const values = openingValues(dashboard);
-  const queries = dashboard.queries
-    .filter((q) => q.datasource === "prometheus")
-    .map((q) => ({ panel: q.panel, expr: substituteGrafanaVariables(q.expr, values) }));
-  return { config, ns, dashboard, queries, rules: ruleGroupsFor(config, ns) };
-};
+const capacityOf = (stack: string) => dashboardUnderTest(stack, CAPACITY_DASHBOARD_KEY);
 
 /** One workload per service, one pod each, in the apps namespace; a selector on another namespace moves it. */
 const workloadsOf = (apps: string): Workload[] =>
@@ -66,13 +42,6 @@ const workloadsOf = (apps: string): Workload[] =>
       instance: `10.244.0.${10 + k}:${CONTAINER_PORT}`,
     },
   }));
-
-const seriesKey = (s: Labels) => JSON.stringify(Object.entries(s).sort());
-const uniqueSeries = (list: Labels[]) => [...new Map(list.map((s) => [seriesKey(s), s])).values()];
-
-/** History replayed before the present: under the hour Prometheus accepts, three 15-minute subquery steps. */
-const HISTORY_SECONDS = 50 * 60;
-const HISTORY_STEP_SECONDS = 4 * 60;
 
 describe("the synthesiser (no Prometheus needed)", () => {
   test("derives a string each regex matches in full, and gives up where its derivation does not match", () => {
@@ -126,7 +95,8 @@ describe("the synthesiser (no Prometheus needed)", () => {
 });
 
 describeLive("live: every query of the Capacity dashboard (dev) against a real Prometheus and the real rules", () => {
-  const { ns, dashboard, queries, rules } = capacityOf("dev");
+  const subject = capacityOf("dev");
+  const { ns, dashboard, queries } = subject;
   const workloads = workloadsOf(ns.apps);
   const queryOf = (panel: string, contains = "") =>
     queries.find((q) => q.panel === panel && q.expr.includes(contains))?.expr as string;
@@ -139,66 +109,16 @@ describeLive("live: every query of the Capacity dashboard (dev) against a real P
   const capacity = queryOf("Request rate vs capacity by service", CAPACITY_RECORDS.capacity);
   const misspelt = capacity.replace(CAPACITY_RECORDS.capacity, `${CAPACITY_RECORDS.capacity}_misspelt`);
 
-  let services: Record<(typeof SERVICE_NAMES)[number], ServiceProcess>;
-  let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
-  let exporter: SyntheticExporter;
-  let stack: MonitoringStack;
-  let load: ReturnType<typeof orderLoad>;
-  let synthesised: Selector[] = [];
-  let series: Labels[] = [];
-  let empty: string[] = [];
-
-  const hasData = async (expr: string) => (await stack.query(expr)).length > 0;
-  const emptyQueries = async () => {
-    const out: string[] = [];
-    for (const q of queries) if (!(await hasData(q.expr))) out.push(`${q.panel}: ${q.expr}`);
-    return out;
-  };
+  let live: LiveDashboard;
+  const hasData = (expr: string) => live.hasData(expr);
 
   beforeAll(async () => {
-    services = await startAll({ ADMIN_TOKEN: E2E_ADMIN_TOKEN, OTEL_SDK_DISABLED: "true", LOG_LEVEL: "warn" });
-    webhooks = await startWebhookReceiver();
-    exporter = await startSyntheticExporter("synthetic-inputs");
-    stack = await startMonitoringStack({
-      targets: Object.fromEntries(Object.entries(services).map(([name, p]) => [name, `127.0.0.1:${p.port}`])),
-      namespaces: ns,
-      rules,
-      alertmanagerConfig: alertmanagerConfig(
-        { pagingUrl: `${webhooks.url}/${RECEIVERS.paging}`, ticketUrl: `${webhooks.url}/${RECEIVERS.ticket}` },
-        FAST_ROUTES,
-      ),
-      extraScrapeConfigs: [exporter.scrapeConfig],
-    });
-    // half of product's answers fail: order's availability SLO pages at once and the fault annotation has data
-    expect((await setFaults(services, "product", { errorRate: 0.5 })).ok).toBe(true);
-    load = orderLoad({ order: services.order.url, product: services.product.url, user: services.user.url }, () => 10);
-    // what the real processes produce is in before the synthesiser asks what is missing
-    await waitFor(
-      "every service's request series",
-      async () => ((await stack.query(`count by (${LABELS.service}) (${REQUESTS})`)).length === 3 ? true : undefined),
-      30_000,
-    );
-    const exprs = withRuleInputs([...queries.map((q) => q.expr), brokenJoin, misspelt], rules);
-    synthesised = await selectorsToSynthesise(exprs, hasData);
-    series = uniqueSeries(synthesised.flatMap((s) => seriesFor(s, workloads)));
-    exporter.serve(series, HISTORY_SECONDS, HISTORY_STEP_SECONDS);
-    // until every query has data (or a minute has passed: the test then names the empty ones)
-    const deadline = Date.now() + 60_000;
-    do {
-      await new Promise((r) => setTimeout(r, 1_000));
-      empty = exporter.caughtUp() ? await emptyQueries() : ["the synthetic history is still replaying"];
-    } while (empty.length > 0 && Date.now() < deadline);
+    live = await startLiveDashboard(subject, workloads, { extraExprs: [brokenJoin, misspelt], waitMs: 60_000 });
   }, 120_000);
-
-  afterAll(async () => {
-    await load?.stop();
-    await stack?.stop();
-    await exporter?.stop();
-    await stopAll(services ?? {});
-    await webhooks?.close();
-  }, 60_000);
+  afterAll(async () => live?.stop(), 60_000);
 
   test("every Prometheus query of the dashboard, panels and annotations, returns data", () => {
+    const { empty, series, synthesised } = live;
     const annotations = queries.filter((q) => q.panel.startsWith("annotation:"));
     console.log(
       `Capacity (dev): ${queries.length} Prometheus queries (${annotations.length} annotations) checked, ${queries.length - empty.length} returned data; synthesised ${series.length} series of ${new Set(series.map((s) => s.__name__)).size} metrics for ${synthesised.length} selectors`,
@@ -211,14 +131,15 @@ describeLive("live: every query of the Capacity dashboard (dev) against a real P
   test("a join made impossible (one side moved to the apps namespace) and a misspelt record return nothing, though the moved side has series and the originals have data", async () => {
     expect(await hasData(volumes)).toBe(true);
     expect(await hasData(movedSide)).toBe(true);
-    expect(await stack.query(brokenJoin)).toEqual([]);
+    expect(await live.stack.query(brokenJoin)).toEqual([]);
     expect(await hasData(capacity)).toBe(true);
-    expect(await stack.query(misspelt)).toEqual([]);
+    expect(await live.stack.query(misspelt)).toEqual([]);
   });
 
   test("only what the harness lacks is synthesised: no metric the services expose, every synthesised selector now in Prometheus", async () => {
     const exposed = new Set<string>();
-    for (const s of Object.values(services)) {
+    const { series, synthesised } = live;
+    for (const s of Object.values(live.services)) {
       const text = await (await fetch(`${s.url}/metrics`)).text();
       for (const line of text.split("\n")) if (line && !line.startsWith("#")) exposed.add(line.split(/[{ ]/)[0] ?? "");
     }

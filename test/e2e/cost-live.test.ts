@@ -1,29 +1,17 @@
-import { type MonitoringStack, startMonitoringStack, startWebhookReceiver } from "../../apps/demo/monitoring-stack";
 import { CONTAINER_PORT, COST_LABELS, COST_RECORDS, COST_SCOPES, LABELS, SERVICE_NAMES } from "../../contract";
-import { alertmanagerConfig, RECEIVERS } from "../../infra/alerting/alertmanager";
 import { KPS_POD_OWNER_RECORD, OVER_PROVISIONED_RATIO } from "../../infra/alerting/cost-rules";
-import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import type { RuleGroup } from "../../infra/alerting/rules";
 import { loadStackConfig } from "../../infra/config/stack-file";
-import { COST_DASHBOARD_KEY, type GeneratedDashboard, stackDashboards } from "../../infra/dashboards/dashboards";
-import { REQUESTS } from "../../infra/dashboards/queries";
-import { substituteGrafanaVariables } from "../../infra/dashboards/query-check";
+import { COST_DASHBOARD_KEY } from "../../infra/dashboards/dashboards";
 import { namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
-import { openingValues, STACKS } from "../dashboards/built";
-import { waitFor } from "../support/http";
-import { type ServiceProcess, startAll, stopAll } from "../support/services";
+import { STACKS } from "../dashboards/built";
 import { toolAvailable } from "../support/tools";
-import { E2E_ADMIN_TOKEN, FAST_ROUTES, orderLoad, setFaults } from "./live-support";
+import { dashboardUnderTest, type LiveDashboard, startLiveDashboard } from "./dashboard-live";
 import {
   joinedSelectors,
-  type Labels,
   notSynthesisable,
-  type Selector,
-  type SyntheticExporter,
   satisfies,
-  selectorsToSynthesise,
   seriesFor,
-  startSyntheticExporter,
   type Workload,
   withRuleInputs,
 } from "./synthetic-exporter";
@@ -44,18 +32,7 @@ const describeLive = ready ? describe : describe.skip;
 /** The rules as deployed, each group evaluated at the harness' 1 s instead of its own interval (5m for right-sizing). */
 const everySecond = (groups: RuleGroup[]) => groups.map(({ interval: _interval, ...g }) => g);
 
-const costOf = (stack: string) => {
-  const config = loadStackConfig(stack);
-  const ns = namespaces(config);
-  const dashboard = stackDashboards(config).find(
-    (d) => d.uid === `${stack}-${COST_DASHBOARD_KEY}`,
-  ) as GeneratedDashboard;
-  const values = openingValues(dashboard);
-  const queries = dashboard.queries
-    .filter((q) => q.datasource === "prometheus")
-    .map((q) => ({ panel: q.panel, expr: substituteGrafanaVariables(q.expr, values) }));
-  return { config, ns, dashboard, queries, rules: everySecond(ruleGroupsFor(config, ns)) };
-};
+const costOf = (stack: string) => dashboardUnderTest(stack, COST_DASHBOARD_KEY, everySecond);
 
 /**
  * One pod per service in the apps namespace and Prometheus in the platform namespace, each carrying the
@@ -108,13 +85,6 @@ const EXTERNAL_RECORDS: ReadonlySet<string> = new Set([KPS_POD_OWNER_RECORD]);
 const recordedNames = (rules: RuleGroup[]) =>
   new Set(rules.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
 
-const seriesKey = (s: Labels) => JSON.stringify(Object.entries(s).sort());
-const uniqueSeries = (list: Labels[]) => [...new Map(list.map((s) => [seriesKey(s), s])).values()];
-
-/** History replayed before the present: under the hour Prometheus accepts. */
-const HISTORY_SECONDS = 50 * 60;
-const HISTORY_STEP_SECONDS = 4 * 60;
-
 describe("the cost inputs can be synthesised (no Prometheus needed)", () => {
   test.each(STACKS)(
     "%s: every selector of the Cost queries and of the rules they read, kube-prometheus-stack's owner record included",
@@ -148,7 +118,8 @@ describe("the cost inputs can be synthesised (no Prometheus needed)", () => {
 });
 
 describeLive("live: every query of the Cost dashboard (dev) against a real Prometheus and the real rules", () => {
-  const { config, ns, dashboard, queries, rules } = costOf("dev");
+  const subject = costOf("dev");
+  const { config, ns, dashboard, queries, rules } = subject;
   const workloads = workloadsOf("dev");
   const queryOf = (panel: string, contains = "") => {
     const found = queries.find((q) => q.panel === panel && q.expr.includes(contains));
@@ -164,67 +135,22 @@ describeLive("live: every query of the Cost dashboard (dev) against a real Prome
   const byTeam = queryOf("Hourly cost by team", COST_RECORDS.teamHourly);
   const misspelt = byTeam.replace(COST_RECORDS.teamHourly, `${COST_RECORDS.teamHourly}_misspelt`);
 
-  let services: Record<(typeof SERVICE_NAMES)[number], ServiceProcess>;
-  let webhooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
-  let exporter: SyntheticExporter;
-  let stack: MonitoringStack;
-  let load: ReturnType<typeof orderLoad>;
-  let synthesised: Selector[] = [];
-  let series: Labels[] = [];
-  let empty: string[] = [];
-
-  const hasData = async (expr: string) => (await stack.query(expr)).length > 0;
-  const emptyQueries = async () => {
-    const out: string[] = [];
-    for (const q of queries) if (!(await hasData(q.expr))) out.push(`${q.panel}: ${q.expr}`);
-    return out;
-  };
+  let live: LiveDashboard;
+  const hasData = (expr: string) => live.hasData(expr);
   const values = async (expr: string, label: string) =>
-    Object.fromEntries((await stack.query(expr)).map((s) => [s.metric[label] ?? "", Number(s.value[1])]));
+    Object.fromEntries((await live.stack.query(expr)).map((s) => [s.metric[label] ?? "", Number(s.value[1])]));
 
   beforeAll(async () => {
-    services = await startAll({ ADMIN_TOKEN: E2E_ADMIN_TOKEN, OTEL_SDK_DISABLED: "true", LOG_LEVEL: "warn" });
-    webhooks = await startWebhookReceiver();
-    exporter = await startSyntheticExporter("synthetic-inputs");
-    stack = await startMonitoringStack({
-      targets: Object.fromEntries(Object.entries(services).map(([name, p]) => [name, `127.0.0.1:${p.port}`])),
-      namespaces: ns,
-      rules,
-      alertmanagerConfig: alertmanagerConfig(
-        { pagingUrl: `${webhooks.url}/${RECEIVERS.paging}`, ticketUrl: `${webhooks.url}/${RECEIVERS.ticket}` },
-        FAST_ROUTES,
-      ),
-      extraScrapeConfigs: [exporter.scrapeConfig],
+    live = await startLiveDashboard(subject, workloads, {
+      extraExprs: [brokenJoin, misspelt],
+      externalRecords: EXTERNAL_RECORDS,
+      waitMs: 90_000,
     });
-    // half of product's answers fail: an SLO alert fires at once and the fault annotation has data
-    expect((await setFaults(services, "product", { errorRate: 0.5 })).ok).toBe(true);
-    load = orderLoad({ order: services.order.url, product: services.product.url, user: services.user.url }, () => 10);
-    await waitFor(
-      "every service's request series",
-      async () => ((await stack.query(`count by (${LABELS.service}) (${REQUESTS})`)).length === 3 ? true : undefined),
-      30_000,
-    );
-    const exprs = withRuleInputs([...queries.map((q) => q.expr), brokenJoin, misspelt], rules);
-    synthesised = await selectorsToSynthesise(exprs, hasData, EXTERNAL_RECORDS);
-    series = uniqueSeries(synthesised.flatMap((s) => seriesFor(s, workloads)));
-    exporter.serve(series, HISTORY_SECONDS, HISTORY_STEP_SECONDS);
-    // until every query has data (or 90 s have passed: the test then names the empty ones)
-    const deadline = Date.now() + 90_000;
-    do {
-      await new Promise((r) => setTimeout(r, 1_000));
-      empty = exporter.caughtUp() ? await emptyQueries() : ["the synthetic history is still replaying"];
-    } while (empty.length > 0 && Date.now() < deadline);
   }, 150_000);
-
-  afterAll(async () => {
-    await load?.stop();
-    await stack?.stop();
-    await exporter?.stop();
-    await stopAll(services ?? {});
-    await webhooks?.close();
-  }, 60_000);
+  afterAll(async () => live?.stop(), 60_000);
 
   test("every Prometheus query of the dashboard, panels and annotations, returns data", () => {
+    const { empty, series, synthesised } = live;
     const annotations = queries.filter((q) => q.panel.startsWith("annotation:"));
     console.log(
       `Cost (dev): ${queries.length} Prometheus queries (${annotations.length} annotations) checked, ${queries.length - empty.length} returned data; synthesised ${series.length} series of ${new Set(series.map((s) => s.__name__)).size} metrics for ${synthesised.length} selectors`,
@@ -238,9 +164,9 @@ describeLive("live: every query of the Cost dashboard (dev) against a real Prome
     expect(await hasData(used)).toBe(true);
     expect(await hasData(idleSide.replace(own, `namespace="${ns.apps}"`))).toBe(true);
     expect(await hasData(billedSide.replace(own, `namespace="${ns.platform}"`))).toBe(true);
-    expect(await stack.query(brokenJoin)).toEqual([]);
+    expect(await live.stack.query(brokenJoin)).toEqual([]);
     expect(await hasData(byTeam)).toBe(true);
-    expect(await stack.query(misspelt)).toEqual([]);
+    expect(await live.stack.query(misspelt)).toEqual([]);
   });
 
   test("a service's hourly cost is its request at the configured prices (250m × the vCPU-hour + 0.25 GiB × the GiB-hour); the table shows both its requests above 2× their recommendations", async () => {
@@ -262,13 +188,14 @@ describeLive("live: every query of the Cost dashboard (dev) against a real Prome
   test("the split shows workload, platform and idle, and the budget line reads the configured budget", async () => {
     const scopes = await values(queryOf("Hourly cost: workload vs platform vs idle"), COST_LABELS.scope);
     expect(Object.keys(scopes).sort()).toEqual([...COST_SCOPES].sort());
-    const budget = await stack.query(queryOf("Month to date and forecast vs budget", COST_RECORDS.monthlyBudget));
+    const budget = await live.stack.query(queryOf("Month to date and forecast vs budget", COST_RECORDS.monthlyBudget));
     expect(budget.map((s) => Number(s.value[1]))).toEqual([config.cost.monthlyBudget]);
   });
 
   test("only what the harness lacks is synthesised: no metric the services expose, no record the rules write", async () => {
     const exposed = new Set<string>();
-    for (const s of Object.values(services)) {
+    const { series } = live;
+    for (const s of Object.values(live.services)) {
       const text = await (await fetch(`${s.url}/metrics`)).text();
       for (const line of text.split("\n")) if (line && !line.startsWith("#")) exposed.add(line.split(/[{ ]/)[0] ?? "");
     }
