@@ -13,7 +13,7 @@ import { type AlertCase, withAnnotations } from "./harness";
 
 const describeTool = toolAvailable("promtool") ? describe : describe.skip;
 
-// prod: order 400 and product 800 req/s per replica, 30 % headroom, 160 Gi retention size, 200 Gi for logs.
+// prod: order 400, product 800 and user 700 req/s per replica, 30 % headroom, 160 Gi retention size, 200 Gi for logs.
 const config = parseStackConfig(JSON.parse(stackConfigFile("prod")["observability-platform:platform"] as string));
 const ns = namespaces(config);
 const rules = ruleGroupsFor(config, ns).flatMap((g) => g.rules);
@@ -87,7 +87,7 @@ const scenarios = [
     [{ eval_time: "25m", alertname: a.headroomLow, exp_alerts: [] }],
   ),
   scenario(
-    "headroom without kube-state-metrics: two up targets of user give 1600 req/s; 1500 req/s fires",
+    "headroom without kube-state-metrics: two up targets of user give 1400 req/s; 1500 req/s fires",
     "1m",
     [
       requests("user", "/users/:id", 1500),
