@@ -285,29 +285,32 @@ export const COST_DEFAULTS = {
 } as const;
 
 const price = (max: number) => decimal(0, max);
-const cost = z.strictObject({
-  /** ISO 4217 code the prices and the budget are in. */
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code such as "USD" or "EUR"' })
-    .default(COST_DEFAULTS.currency),
-  cpuCoreHour: price(100).default(COST_DEFAULTS.cpuCoreHour),
-  memoryGiBHour: price(100).default(COST_DEFAULTS.memoryGiBHour),
-  storageGiBMonth: z
-    .record(z.union([dnsLabel(63), z.literal("default")]), price(1_000), {
-      error: "must map storage class names (or default) to a price per GiB-month",
-    })
-    .default({ ...COST_DEFAULTS.storageGiBMonth }),
-  /** The environment's monthly budget in `currency`: the budget alerts (and AWS Budgets) read it. */
-  monthlyBudget: decimal(0, 100_000_000, { exclusiveMin: true }),
-  rightSizing: z
-    .strictObject({
-      window: prometheusDuration(3_600, 30 * 86_400, "1h to 30d").default(COST_DEFAULTS.rightSizing.window),
-      cpuQuantile: decimal(0.5, 1).default(COST_DEFAULTS.rightSizing.cpuQuantile),
-      memoryMarginPercent: int(0, 200).default(COST_DEFAULTS.rightSizing.memoryMarginPercent),
-    })
-    .default({ ...COST_DEFAULTS.rightSizing }),
-});
+const cost = z.strictObject(
+  {
+    /** ISO 4217 code the prices and the budget are in. */
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 currency code such as "USD" or "EUR"' })
+      .default(COST_DEFAULTS.currency),
+    cpuCoreHour: price(100).default(COST_DEFAULTS.cpuCoreHour),
+    memoryGiBHour: price(100).default(COST_DEFAULTS.memoryGiBHour),
+    storageGiBMonth: z
+      .record(z.union([dnsLabel(63), z.literal("default")]), price(1_000), {
+        error: "must map storage class names (or default) to a price per GiB-month",
+      })
+      .default({ ...COST_DEFAULTS.storageGiBMonth }),
+    /** The environment's monthly budget in `currency`: the budget alerts (and AWS Budgets) read it. */
+    monthlyBudget: decimal(0, 100_000_000, { exclusiveMin: true }),
+    rightSizing: z
+      .strictObject({
+        window: prometheusDuration(3_600, 30 * 86_400, "1h to 30d").default(COST_DEFAULTS.rightSizing.window),
+        cpuQuantile: decimal(0.5, 1).default(COST_DEFAULTS.rightSizing.cpuQuantile),
+        memoryMarginPercent: int(0, 200).default(COST_DEFAULTS.rightSizing.memoryMarginPercent),
+      })
+      .default({ ...COST_DEFAULTS.rightSizing }),
+  },
+  { error: "must be set, with at least monthlyBudget (the environment's monthly budget in its currency)" },
+);
 
 const peerUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 /** Another environment's stores, for this Grafana's per-environment datasources and multi-environment dashboard. */
