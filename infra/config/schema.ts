@@ -321,6 +321,79 @@ const peer = z.strictObject({
   jaegerUrl: peerUrl.optional(),
 });
 
+/** How workloads get AWS credentials without keys (docs/aws.md): IRSA, or EKS Pod Identity (EC2 Linux nodes only). */
+export const AWS_IDENTITY_MECHANISMS = ["irsa", "pod-identity"] as const;
+export type AwsIdentityMechanism = (typeof AWS_IDENTITY_MECHANISMS)[number];
+
+const awsIdentity = z.strictObject({
+  mechanism: z.enum(AWS_IDENTITY_MECHANISMS, { error: `must be one of: ${AWS_IDENTITY_MECHANISMS.join(", ")}` }),
+  /** IRSA: the cluster's IAM OIDC provider, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>. */
+  oidcProviderArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/[a-z0-9.-]+(\/[A-Za-z0-9/._-]+)?$/, {
+      error:
+        "must be an IAM OIDC provider ARN such as arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
+    })
+    .optional(),
+  /** Pod Identity: the EKS cluster the associations are made in. */
+  clusterName: z
+    .string()
+    .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { error: "must be an EKS cluster name (letters, digits, - and _)" })
+    .optional(),
+  /** Pod Identity: install the eks-pod-identity-agent add-on with this stack (else it must already be there). */
+  manageAgentAddon: z.boolean({ error: "must be true or false" }).default(false),
+});
+
+const aws = z
+  .strictObject({
+    enabled: z.boolean(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as eu-west-1" })
+      .optional(),
+    /** The account the project's ARNs (log groups, topics) are in. */
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" })
+      .optional(),
+    identity: awsIdentity.optional(),
+    /** AWS Budgets and Cost Anomaly Detection notifications: an SNS topic, plus these e-mail subscribers. */
+    budget: z
+      .strictObject({
+        emails: z
+          .array(z.email({ error: "must be an e-mail address" }))
+          .max(10)
+          .default([]),
+        /** Cost Anomaly Detection alerts on anomalies whose impact is at least this much (in USD). */
+        anomalyThresholdUsd: decimal(0, 1_000_000, { exclusiveMin: true }).default(100),
+      })
+      .default({ emails: [], anomalyThresholdUsd: 100 }),
+  })
+  .superRefine((a, ctx) => {
+    if (!a.enabled) return;
+    const need = (key: "region" | "accountId" | "identity", why: string) => {
+      if (a[key] === undefined)
+        ctx.addIssue({ code: "custom", path: [key], message: `is required when enabled: ${why}` });
+    };
+    need("region", "the provider and every endpoint are regional");
+    need("accountId", "the least-privilege policies name the project's own ARNs");
+    need("identity", "workloads get credentials through IRSA or EKS Pod Identity, never keys");
+    if (a.identity?.mechanism === "irsa" && a.identity.oidcProviderArn === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["identity", "oidcProviderArn"],
+        message: "is required with mechanism irsa",
+      });
+    }
+    if (a.identity?.mechanism === "pod-identity" && a.identity.clusterName === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["identity", "clusterName"],
+        message: "is required with mechanism pod-identity",
+      });
+    }
+  });
+
 export const stackConfigSchema = z
   .strictObject({
     environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
@@ -432,18 +505,7 @@ export const stackConfigSchema = z
         loadBalancer: z.boolean().default(false),
       })
       .default({ loadBalancer: false }),
-    aws: z
-      .strictObject({
-        enabled: z.boolean(),
-        region: z
-          .string()
-          .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as eu-west-1" })
-          .optional(),
-      })
-      .refine((a) => !a.enabled || a.region !== undefined, {
-        error: "region is required when enabled",
-        path: ["region"],
-      }),
+    aws: aws,
   })
   .superRefine((c, ctx) => {
     if (c.environment !== "dev" && !c.storage.persistent) {

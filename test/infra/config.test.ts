@@ -35,7 +35,11 @@ describe("stack config validation", () => {
       (c: any) => (c.services.user.resources.memoryLimit = "1GB"),
       "services.user.resources.memoryLimit: must be a memory quantity",
     ],
-    ["AWS without a region", (c: any) => (c.aws = { enabled: true }), "aws.region: region is required when enabled"],
+    [
+      "AWS without a region",
+      (c: any) => (c.aws = { enabled: true }),
+      "aws.region: is required when enabled: the provider and every endpoint are regional",
+    ],
     [
       "non-persistent storage in prod",
       (c: any) => {

@@ -15,7 +15,16 @@ describe.each<Stack>(["dev", "staging", "prod"])("%s stack", (stack) => {
 
 test("prod with AWS enabled: the Loki bucket passes the mandatory policies; the missing budget is advisory", async () => {
   const { resources } = await runStack("prod", (p) => {
-    p.aws = { enabled: true, region: "eu-west-1" };
+    p.aws = {
+      enabled: true,
+      region: "eu-west-1",
+      accountId: "123456789012",
+      identity: {
+        mechanism: "irsa",
+        oidcProviderArn:
+          "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+      },
+    };
   });
   expect(resources.some((r) => r.type === "aws:s3/bucket:Bucket")).toBe(true);
   const violations = await evaluatePolicies(resources, loadPolicyConfig("prod"));
