@@ -4,6 +4,7 @@ import { awsTags } from "./rules/aws-tags";
 import { cloudwatchLogRetention } from "./rules/cloudwatch-log-retention";
 import { containerResources } from "./rules/container-resources";
 import { faultInjection } from "./rules/fault-injection";
+import { iamLeastPrivilege } from "./rules/iam-least-privilege";
 import { imagePinned } from "./rules/image-pinned";
 import { jaegerRetention } from "./rules/jaeger-retention";
 import { loadBalancerServices } from "./rules/load-balancer-services";
@@ -34,10 +35,11 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   imagePinned,
   loadBalancerServices,
   s3BucketSecurity,
+  iamLeastPrivilege,
   noPlaintextSecrets,
   faultInjection,
   noChaosInProd,
-  // cost (advisory)
+  // cost: caps advisory, the AWS budget mandatory
   resourceCaps,
   awsBudget,
 ];

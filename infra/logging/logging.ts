@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { lokiStatements } from "../aws/policies";
+import { WorkloadRole } from "../aws/workload-role";
 import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
@@ -83,6 +85,18 @@ export class Logging extends pulumi.ComponentResource {
         { parent: this },
       );
       s3 = { bucket: logs.bucket.bucket, region: config.aws.region as string };
+      // Loki's own role, on this bucket only (the chart's ServiceAccount carries it: lokiValues)
+      new WorkloadRole(
+        `${name}-loki-role`,
+        {
+          config,
+          workload: "loki",
+          namespace: ns.platform,
+          statements: logs.bucket.arn.apply(lokiStatements),
+          tags: args.awsTags,
+        },
+        { parent: this },
+      );
     }
     this.lokiValues = mergeValues(
       staticValues("loki"),

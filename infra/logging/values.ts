@@ -1,3 +1,4 @@
+import { serviceAccountValues } from "../aws/names";
 import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
@@ -22,6 +23,8 @@ export function lokiValues(config: StackConfig, labels: Record<string, string>, 
   const objectStore = storage.s3 ? "s3" : "filesystem";
   return {
     commonLabels: chartLabels(labels),
+    // S3 credentials come from Loki's own role through its ServiceAccount: no keys, not the node's role
+    ...(storage.s3 ? serviceAccountValues(config, "loki") : {}),
     loki: {
       storage: storage.s3
         ? {

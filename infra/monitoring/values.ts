@@ -1,4 +1,5 @@
 import { COST_LABELS } from "../../contract";
+import { serviceAccountValues } from "../aws/names";
 import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
@@ -106,6 +107,7 @@ export function monitoringValues(
     },
     grafana: {
       extraLabels: ownership,
+      ...serviceAccountValues(config, "grafana"),
       admin: {
         existingSecret: grafanaAdminSecret,
         userKey: GRAFANA_ADMIN_KEYS.user,

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../contract";
 import type { AlertReceivers } from "../alerting/alertmanager";
+import { CostGuardrails } from "../aws/budget";
+import { AwsIdentity } from "../aws/identity";
 import { ChaosEngineering, INJECT_ANNOTATION } from "../chaos/chaos-component";
 import type { StackConfig } from "../config/schema";
 import { capacityDashboardOptions } from "../dashboards/capacity";
@@ -74,6 +76,8 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     // components take the providers map; Kubernetes objects created here take the one provider
     const childOpts: pulumi.ComponentResourceOptions = { parent: this, providers };
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: k8sProvider };
+    // AWS Budgets and Cost Anomaly Detection for this environment (docs/aws.md)
+    if (config.aws.enabled) new CostGuardrails(`${name}-cost-guardrails`, { config, tags: awsTags }, childOpts);
 
     // Chaos Mesh injects only into namespaces carrying its annotation: the apps namespace, where chaos is enabled.
     const chaosTarget = (namespace: string) => config.chaos.enabled && namespace === ns.apps;
@@ -92,11 +96,16 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
         ),
     );
     const afterNamespaces = { ...childOpts, dependsOn: namespaceResources };
+    // The roles exist before the charts whose ServiceAccounts use them (Pod Identity binds a pod when it starts).
+    const awsIdentity = config.aws.enabled
+      ? new AwsIdentity(`${name}-aws-identity`, { config, namespaces: ns, tags: awsTags }, childOpts)
+      : undefined;
+    const afterIdentity = awsIdentity ? [awsIdentity] : [];
 
     this.monitoring = new Monitoring(
       `${name}-monitoring`,
       { config, namespaces: ns, labels: labelsFor("monitoring"), alertReceivers: args.alertReceivers },
-      afterNamespaces,
+      { ...afterNamespaces, dependsOn: [...namespaceResources, ...afterIdentity] },
     );
     new Dashboards(
       `${name}-dashboards`,
@@ -113,12 +122,12 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     this.logging = new Logging(
       `${name}-logging`,
       { config, namespaces: ns, labels: labelsFor("logging"), awsTags },
-      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
+      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring, ...afterIdentity] },
     );
     this.tracing = new Tracing(
       `${name}-tracing`,
       { config, namespaces: ns, labels: labelsFor("tracing") },
-      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring] },
+      { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring, ...afterIdentity] },
     );
 
     // The Probe custom resources need the operator's CRDs (kube-prometheus-stack).

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountValues } from "../aws/names";
 import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
@@ -34,6 +35,7 @@ export class Tracing extends pulumi.ComponentResource {
     this.collectorValues = mergeValues(staticValues("otelCollector"), {
       additionalLabels: chartLabels(labels),
       podLabels: chartLabels(labels),
+      ...serviceAccountValues(config, "collector"),
       config: collectorConfig({
         namespaces: ns,
         samplingPercentage: config.traces.samplingPercentage,

@@ -1,11 +1,11 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { configSchemaOf, type PolicyConfigOf } from "../config/schema";
 
-/** Prod telemetry storage on AWS grows with traffic; a budget alerts before the bill does. */
+/** Prod telemetry storage on AWS grows with traffic; a budget alerts before the bill does, so it is required. */
 export const awsBudget: StackValidationPolicy = {
   name: "aws-budget",
   description: "A prod stack that uses AWS defines an AWS Budget.",
-  enforcementLevel: "advisory",
+  enforcementLevel: "mandatory",
   configSchema: configSchemaOf("aws-budget"),
   validateStack: (args, report) => {
     const { environment } = args.getConfig<PolicyConfigOf<"aws-budget">>();

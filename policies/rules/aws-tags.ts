@@ -12,6 +12,8 @@ const TAGGABLE = new Set([
   "aws:iam/role:Role",
   "aws:sns/topic:Topic",
   "aws:budgets/budget:Budget",
+  "aws:costexplorer/anomalyMonitor:AnomalyMonitor",
+  "aws:costexplorer/anomalySubscription:AnomalySubscription",
 ]);
 
 /**

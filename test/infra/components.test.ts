@@ -91,7 +91,15 @@ describe("Logging per environment", () => {
 
   test("prod with AWS enabled keeps Loki's data in an encrypted, private S3 bucket that expires", async () => {
     const { resources } = await runStack("prod", (p) => {
-      p.aws = { enabled: true, region: "eu-west-1" };
+      p.aws = {
+        enabled: true,
+        region: "eu-west-1",
+        accountId: "123456789012",
+        identity: {
+          mechanism: "irsa",
+          oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
+        },
+      };
     });
     const loki = chart(resources, RELEASES.loki).inputs.values.loki;
     expect(loki.storage.type).toBe("s3");

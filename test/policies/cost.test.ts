@@ -24,7 +24,7 @@ describe("resource-caps (advisory)", () => {
   });
 });
 
-describe("aws-budget (advisory)", () => {
+describe("aws-budget (mandatory)", () => {
   const bucket = { type: "aws:s3/bucket:Bucket", name: "logs", inputs: {} };
   const budget = { type: "aws:budgets/budget:Budget", name: "b", inputs: {} };
   test("prod with AWS needs a budget; dev and AWS-less prod do not", async () => {

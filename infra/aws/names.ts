@@ -1,0 +1,75 @@
+import type { StackConfig } from "../config/schema";
+import { PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+
+/** The workloads that call AWS, each with its own role. */
+export const AWS_WORKLOADS = ["collector", "loki", "grafana"] as const;
+export type AwsWorkload = (typeof AWS_WORKLOADS)[number];
+
+/** The annotation IRSA's webhook reads to give a pod the role's web-identity credentials. */
+export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
+
+/**
+ * The ServiceAccount each chart renders (fullnameOverride in charts-values/): opentelemetry-collector and loki name
+ * it after their fullname; kube-prometheus-stack's grafana sub-chart after its fullname `<release>-grafana`.
+ */
+export const WORKLOAD_SERVICE_ACCOUNTS: Record<AwsWorkload, string> = {
+  collector: RELEASES.collector,
+  loki: RELEASES.loki,
+  grafana: PLATFORM_SERVICES.grafana.name,
+};
+
+type AwsNaming = Pick<StackConfig, "namespacePrefix" | "environment" | "aws">;
+
+/** The project's CloudWatch log groups, one place for the collector's exporters and the LogGroup resources. */
+export function logGroupNames(config: Pick<StackConfig, "environment">) {
+  return {
+    /** The services' logs (OTLP logs from the collector). */
+    logs: `/observability/${config.environment}/logs`,
+    /** The awsemf exporter's embedded-metric-format events (RED metrics). */
+    metrics: `/observability/${config.environment}/metrics`,
+  };
+}
+
+/** aws, aws-cn or aws-us-gov: the partition every ARN of the region starts with. */
+export function awsPartition(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+function enabledAws(config: AwsNaming): { region: string; accountId: string } {
+  const { region, accountId } = config.aws;
+  if (!config.aws.enabled || !region || !accountId) throw new Error("aws.enabled with aws.region and aws.accountId");
+  return { region, accountId };
+}
+
+/** The role's name, fixed (not auto-named) so its ARN is known before it exists and the charts can carry it. */
+export function workloadRoleName(config: AwsNaming, workload: AwsWorkload): string {
+  return `${config.namespacePrefix}-${config.environment}-${workload}`;
+}
+
+export function workloadRoleArn(config: AwsNaming, workload: AwsWorkload): string {
+  const { region, accountId } = enabledAws(config);
+  return `arn:${awsPartition(region)}:iam::${accountId}:role/${workloadRoleName(config, workload)}`;
+}
+
+/** The ARN of a log group (`…:log-group:<name>`), as IAM's CloudWatch Logs resource types spell it. */
+export function logGroupArn(config: AwsNaming, logGroup: string): string {
+  const { region, accountId } = enabledAws(config);
+  return `arn:${awsPartition(region)}:logs:${region}:${accountId}:log-group:${logGroup}`;
+}
+
+/**
+ * A workload ServiceAccount's annotations: the IRSA role ARN when AWS is on with IRSA; nothing otherwise (Pod
+ * Identity associates the ServiceAccount by name, without annotations).
+ */
+export function serviceAccountAnnotations(config: AwsNaming, workload: AwsWorkload): Record<string, string> {
+  if (!config.aws.enabled || config.aws.identity?.mechanism !== "irsa") return {};
+  return { [IRSA_ROLE_ANNOTATION]: workloadRoleArn(config, workload) };
+}
+
+/** The chart values `{ serviceAccount: { annotations } }` carrying the IRSA annotation; `{}` when there is none. */
+export function serviceAccountValues(config: AwsNaming, workload: AwsWorkload): { serviceAccount?: object } {
+  const annotations = serviceAccountAnnotations(config, workload);
+  return Object.keys(annotations).length > 0 ? { serviceAccount: { annotations } } : {};
+}
