@@ -7,6 +7,7 @@ import {
   type GeneratedDashboard,
   stackDashboards,
 } from "../../infra/dashboards/dashboards";
+import { DATASOURCES } from "../../infra/dashboards/model";
 import type { DashboardSettings } from "../../infra/dashboards/settings";
 import { logqlParser, promqlParser, type SyntaxNode } from "../../infra/queries/lezer";
 
@@ -97,4 +98,20 @@ export function selectorsOf(query: Pick<DashboardQuery, "datasource" | "expr">, 
     },
   });
   return out;
+}
+
+/** Every panel has a title, description, unit and Prometheus targets; panel ids are unique. */
+export function expectDescribedPrometheusPanels(d: GeneratedDashboard, atLeast: number): void {
+  expect(panelsOf(d).length).toBeGreaterThanOrEqual(atLeast);
+  for (const p of panelsOf(d)) {
+    expect([p.title, p.description, p.fieldConfig?.defaults?.unit]).toEqual([
+      expect.stringMatching(/\S/),
+      expect.stringMatching(/\S/),
+      expect.stringMatching(/\S/),
+    ]);
+    expect(p.targets.length).toBeGreaterThan(0);
+    for (const t of p.targets) expect(t.datasource).toEqual(DATASOURCES.prometheus);
+  }
+  const ids = dashboardPanels(d.json).map((p) => (p as { id: number }).id);
+  expect(new Set(ids).size).toBe(ids.length);
 }

@@ -9,7 +9,6 @@ import { parseStackConfig } from "../../infra/config/schema";
 import { buildCapacityDashboard, CAPACITY_METRICS, capacityDashboardOptions } from "../../infra/dashboards/capacity";
 import {
   DASHBOARD_VARIABLES,
-  DATASOURCES,
   dashboardPanels,
   dashboardSettings,
   type GeneratedDashboard,
@@ -17,6 +16,7 @@ import {
 import { Dashboards } from "../../infra/dashboards/dashboards-component";
 import { promqlMetricNames, promqlProblems, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { collectResources, stackConfigFile } from "../../infra/preflight/collect";
+import { expectDescribedPrometheusPanels } from "./built";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 const configOf = (stack: string) =>
@@ -40,19 +40,7 @@ describe("capacity dashboard", () => {
   });
 
   test("every panel has a title, description, unit and Prometheus targets; panel ids are unique", () => {
-    const d = built.prod;
-    expect(panelsOf(d).length).toBeGreaterThanOrEqual(12);
-    for (const p of panelsOf(d)) {
-      expect([p.title, p.description, p.fieldConfig?.defaults?.unit]).toEqual([
-        expect.stringMatching(/\S/),
-        expect.stringMatching(/\S/),
-        expect.stringMatching(/\S/),
-      ]);
-      expect(p.targets.length).toBeGreaterThan(0);
-      for (const t of p.targets) expect(t.datasource).toEqual(DATASOURCES.prometheus);
-    }
-    const ids = dashboardPanels(d.json).map((p) => (p as { id: number }).id);
-    expect(new Set(ids).size).toBe(ids.length);
+    expectDescribedPrometheusPanels(built.prod, 12);
   });
 
   test("every stat panel has explicit thresholds with more than one step", () => {

@@ -7,17 +7,21 @@ import {
   currencyUnit,
   SIZING_RATIO_COLUMNS,
 } from "../../infra/dashboards/cost";
-import {
-  COST_DASHBOARD_KEY,
-  DATASOURCES,
-  dashboardPanels,
-  type GeneratedDashboard,
-} from "../../infra/dashboards/dashboards";
+import { COST_DASHBOARD_KEY, type GeneratedDashboard } from "../../infra/dashboards/dashboards";
 import { Dashboards } from "../../infra/dashboards/dashboards-component";
 import { promqlMetricNames, promqlProblems, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { namespaces } from "../../infra/platform/naming";
 import { collectResources } from "../../infra/preflight/collect";
-import { configs, panelsOf, STACKS, type Stack, selectorsOf, variablesOf, withCapacity } from "./built";
+import {
+  configs,
+  expectDescribedPrometheusPanels,
+  panelsOf,
+  STACKS,
+  type Stack,
+  selectorsOf,
+  variablesOf,
+  withCapacity,
+} from "./built";
 
 const costOf = (stack: Stack) =>
   withCapacity[stack].find((d) => d.uid === `${stack}-${COST_DASHBOARD_KEY}`) as GeneratedDashboard;
@@ -55,19 +59,7 @@ describe("cost dashboard", () => {
   );
 
   test("every panel has a title, description, unit and Prometheus targets; panel ids are unique", () => {
-    const d = costOf("prod");
-    expect(panelsOf(d).length).toBeGreaterThanOrEqual(20);
-    for (const p of panelsOf(d)) {
-      expect([p.title, p.description, p.fieldConfig?.defaults?.unit]).toEqual([
-        expect.stringMatching(/\S/),
-        expect.stringMatching(/\S/),
-        expect.stringMatching(/\S/),
-      ]);
-      expect(p.targets.length).toBeGreaterThan(0);
-      for (const t of p.targets) expect(t.datasource).toEqual(DATASOURCES.prometheus);
-    }
-    const ids = dashboardPanels(d.json).map((p) => (p as { id: number }).id);
-    expect(new Set(ids).size).toBe(ids.length);
+    expectDescribedPrometheusPanels(costOf("prod"), 20);
   });
 
   test.each(STACKS)("%s: every query parses as PromQL after variable substitution", (stack) => {

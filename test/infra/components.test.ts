@@ -2,6 +2,7 @@ import { parseEnv } from "../../apps/lib/config";
 import { baseEnvSchema } from "../../apps/lib/service";
 import { LOG_ENV, SERVICE_NAMES, TRACE_SAMPLING_HASH_SALT, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
 import { RELEASES } from "../../infra/platform/naming";
+import { awsOnWithIrsa } from "../support/aws";
 import { chart, ofType, runStack, type Stack } from "./support";
 
 type Result = Awaited<ReturnType<typeof runStack>>;
@@ -91,15 +92,7 @@ describe("Logging per environment", () => {
 
   test("prod with AWS enabled keeps Loki's data in an encrypted, private S3 bucket that expires", async () => {
     const { resources } = await runStack("prod", (p) => {
-      p.aws = {
-        enabled: true,
-        region: "eu-west-1",
-        accountId: "123456789012",
-        identity: {
-          mechanism: "irsa",
-          oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE",
-        },
-      };
+      p.aws = awsOnWithIrsa();
     });
     const loki = chart(resources, RELEASES.loki).inputs.values.loki;
     expect(loki.storage.type).toBe("s3");

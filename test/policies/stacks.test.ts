@@ -1,5 +1,6 @@
 import { evaluatePolicies, loadPolicyConfig } from "../../policies/harness";
 import { runStack, type Stack } from "../infra/support";
+import { awsOnWithIrsa } from "../support/aws";
 import { mandatory } from "./support";
 
 // Each stack, run under mocks, passes its own environment's policy config.
@@ -15,16 +16,7 @@ describe.each<Stack>(["dev", "staging", "prod"])("%s stack", (stack) => {
 
 test("prod with AWS enabled: the Loki bucket, the cost guardrails and the now mandatory budget rule leave no violation", async () => {
   const { resources } = await runStack("prod", (p) => {
-    p.aws = {
-      enabled: true,
-      region: "eu-west-1",
-      accountId: "123456789012",
-      identity: {
-        mechanism: "irsa",
-        oidcProviderArn:
-          "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-      },
-    };
+    p.aws = awsOnWithIrsa();
   });
   expect(resources.some((r) => r.type === "aws:s3/bucket:Bucket")).toBe(true);
   expect(resources.filter((r) => r.type === "aws:budgets/budget:Budget")).toHaveLength(1);
