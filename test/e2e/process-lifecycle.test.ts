@@ -139,6 +139,8 @@ describe("context propagation on outbound calls", () => {
       [dependencyUrlEnv("product")]: spyUrl,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
       SHUTDOWN_TIMEOUT_MS: "1000",
+      // a loaded CI machine can take longer than the default for the first call of a cold process
+      DOWNSTREAM_TIMEOUT_MS: "15000",
     });
     try {
       const incomingTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
