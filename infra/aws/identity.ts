@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/schema";
 import type { Namespaces } from "../platform/naming";
-import { awsPartition, logGroupArn, logGroupNames } from "./names";
+import { collectorAwsExport, collectorAwsFragment } from "../tracing/collector-aws";
+import { awsPartition, exportedLogGroups, logGroupArn } from "./names";
 import { collectorStatements, grafanaStatements } from "./policies";
 import { WorkloadRole } from "./workload-role";
 
@@ -17,7 +18,8 @@ export interface AwsIdentityArgs {
  * add-on when the config asks for it. Loki's role is made next to its bucket (infra/logging/logging.ts).
  */
 export class AwsIdentity extends pulumi.ComponentResource {
-  readonly collector: WorkloadRole;
+  /** Absent when `aws.export` switches every signal off: the collector then calls no AWS API. */
+  readonly collector?: WorkloadRole;
   readonly grafana: WorkloadRole;
 
   constructor(name: string, args: AwsIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -32,14 +34,24 @@ export class AwsIdentity extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    const groups = Object.values(logGroupNames(config)).map((g) => logGroupArn(config, g));
+    const groups = exportedLogGroups(config).map((g) => logGroupArn(config, g));
     const region = config.aws.region as string;
     const accountGroups = `arn:${awsPartition(region)}:logs:${region}:${config.aws.accountId}:log-group:*`;
-    this.collector = new WorkloadRole(
-      `${name}-collector`,
-      { config, workload: "collector", namespace: ns.platform, statements: collectorStatements(groups), tags },
-      { parent: this },
-    );
+    const collectorExport = collectorAwsExport(config);
+    if (collectorExport) {
+      const exporters = collectorAwsFragment(collectorExport).exporters;
+      this.collector = new WorkloadRole(
+        `${name}-collector`,
+        {
+          config,
+          workload: "collector",
+          namespace: ns.platform,
+          statements: collectorStatements(exporters, (group) => logGroupArn(config, group)),
+          tags,
+        },
+        { parent: this },
+      );
+    }
     this.grafana = new WorkloadRole(
       `${name}-grafana`,
       {
@@ -51,6 +63,6 @@ export class AwsIdentity extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ collectorRoleArn: this.collector.role.arn, grafanaRoleArn: this.grafana.role.arn });
+    this.registerOutputs({ collectorRoleArn: this.collector?.role.arn, grafanaRoleArn: this.grafana.role.arn });
   }
 }

@@ -30,6 +30,36 @@ export function logGroupNames(config: Pick<StackConfig, "environment">) {
   };
 }
 
+/** Whether the collector exports anything to AWS (it then has a role; otherwise none). */
+export function collectorCallsAws(config: Pick<StackConfig, "aws">): boolean {
+  const { traces, metrics, logs } = config.aws.export;
+  return config.aws.enabled && (traces || metrics || logs);
+}
+
+/** The log groups Pulumi makes for this stack: the services' logs and the EMF metrics, as `aws.export` says. */
+export function exportedLogGroups(config: Pick<StackConfig, "aws" | "environment">): string[] {
+  if (!config.aws.enabled) return [];
+  const names = logGroupNames(config);
+  return [...(config.aws.export.logs ? [names.logs] : []), ...(config.aws.export.metrics ? [names.metrics] : [])];
+}
+
+/** The CloudWatch metric namespace the awsemf exporter writes the RED metrics to: one per environment. */
+export function cloudWatchNamespace(config: Pick<StackConfig, "environment">): string {
+  return `Observability/${config.environment}`;
+}
+
+/** The stream the collector writes the services' logs to: made by Pulumi, as the OTLP logs endpoint requires. */
+export const COLLECTOR_LOG_STREAM = "otel-collector";
+
+/** The regional OTLP endpoints of X-Ray (traces, with Transaction Search) and CloudWatch Logs. */
+export function otlpEndpoints(region: string) {
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return {
+    traces: `https://xray.${region}.${suffix}/v1/traces`,
+    logs: `https://logs.${region}.${suffix}/v1/logs`,
+  };
+}
+
 /** aws, aws-cn or aws-us-gov: the partition every ARN of the region starts with. */
 export function awsPartition(region: string): string {
   if (region.startsWith("cn-")) return "aws-cn";
@@ -65,6 +95,7 @@ export function logGroupArn(config: AwsNaming, logGroup: string): string {
  */
 export function serviceAccountAnnotations(config: AwsNaming, workload: AwsWorkload): Record<string, string> {
   if (!config.aws.enabled || config.aws.identity?.mechanism !== "irsa") return {};
+  if (workload === "collector" && !collectorCallsAws(config)) return {};
   return { [IRSA_ROLE_ANNOTATION]: workloadRoleArn(config, workload) };
 }
 

@@ -3,6 +3,8 @@
  * the trust policies of IRSA and EKS Pod Identity. Pure: no Pulumi resources.
  */
 
+import { AWS_EXPORTERS as AWS_EXPORTER_IDS } from "../tracing/collector-aws";
+
 export interface Statement {
   Sid: string;
   Effect: "Allow";
@@ -16,9 +18,10 @@ export interface PolicyDocument {
 }
 
 /**
- * The collector: X-Ray OTLP ingestion with sigv4auth and the sampling APIs, and CloudWatch Logs for the logs and
- * the awsemf exporter (EMF metrics are log events, so no cloudwatch:PutMetricData). Log groups are made by Pulumi,
- * so no logs:CreateLogGroup.
+ * What each of the collector's AWS exporters (infra/tracing/collector-aws.ts) calls. X-Ray's OTLP endpoint
+ * is authorised as X-Ray's write-only managed policy grants (segments, telemetry, sampling); CloudWatch Logs,
+ * for the OTLP logs endpoint and for awsemf alike (EMF metrics are log events: no cloudwatch:PutMetricData).
+ * Log groups are made by Pulumi, so no logs:CreateLogGroup.
  */
 export const COLLECTOR_ACTIONS = {
   xray: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
@@ -75,11 +78,32 @@ export function logGroupResources(logGroupArns: string[]): string[] {
   return logGroupArns.flatMap((arn) => [arn, `${arn}:log-stream:*`]);
 }
 
-export function collectorStatements(logGroupArns: string[]): Statement[] {
-  return [
-    allow("XRayIngest", COLLECTOR_ACTIONS.xray, ["*"]),
-    allow("OwnLogGroups", COLLECTOR_ACTIONS.logs, logGroupResources(logGroupArns)),
-  ];
+/**
+ * The collector's statements, derived from its AWS exporters as generated: X-Ray on `*` for the traces exporter;
+ * for a logs or EMF exporter, the log actions on the one group its own settings name. An AWS exporter this does
+ * not know is an error, so a new one cannot ship without its permissions being decided here.
+ */
+export function collectorStatements(
+  exporters: Record<string, unknown>,
+  logGroupArnOf: (logGroup: string) => string,
+): Statement[] {
+  const statements: Statement[] = [];
+  for (const [id, settings] of Object.entries(exporters)) {
+    const s = (settings ?? {}) as Record<string, unknown>;
+    if (id === AWS_EXPORTER_IDS.traces) statements.push(allow("XRayIngest", COLLECTOR_ACTIONS.xray, ["*"]));
+    else if (id === AWS_EXPORTER_IDS.logs) {
+      const group = (s.headers as Record<string, string> | undefined)?.["x-aws-log-group"];
+      if (!group) throw new Error(`exporter ${id}: no x-aws-log-group header`);
+      statements.push(allow("LogsToOwnGroup", COLLECTOR_ACTIONS.logs, logGroupResources([logGroupArnOf(group)])));
+    } else if (id === AWS_EXPORTER_IDS.metrics) {
+      const group = s.log_group_name as string | undefined;
+      if (!group) throw new Error(`exporter ${id}: no log_group_name`);
+      statements.push(allow("EmfToOwnGroup", COLLECTOR_ACTIONS.logs, logGroupResources([logGroupArnOf(group)])));
+    } else if (/^aws|amazonaws\.com/.test(`${id} ${JSON.stringify(s)}`)) {
+      throw new Error(`exporter ${id} calls AWS but has no permissions defined in infra/aws/policies.ts`);
+    }
+  }
+  return statements;
 }
 
 export function lokiStatements(bucketArn: string): Statement[] {
@@ -93,7 +117,10 @@ export function lokiStatements(bucketArn: string): Statement[] {
 export function grafanaStatements(logGroupArns: string[], logGroupsOfAccount: string): Statement[] {
   return [
     allow("CloudWatchMetricsRead", GRAFANA_ACTIONS.metrics, ["*"]),
-    allow("OwnLogGroupsQuery", GRAFANA_ACTIONS.logGroups, logGroupResources(logGroupArns)),
+    // no project log group (aws.export without logs and metrics): no statement, IAM refuses an empty Resource
+    ...(logGroupArns.length > 0
+      ? [allow("OwnLogGroupsQuery", GRAFANA_ACTIONS.logGroups, logGroupResources(logGroupArns))]
+      : []),
     allow("ListLogGroups", GRAFANA_ACTIONS.listLogGroups, [logGroupsOfAccount]),
     allow("LogsQueryResults", GRAFANA_ACTIONS.queries, ["*"]),
     allow("XRayRead", GRAFANA_ACTIONS.xray, ["*"]),

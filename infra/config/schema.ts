@@ -344,6 +344,43 @@ const awsIdentity = z.strictObject({
   manageAgentAddon: z.boolean({ error: "must be true or false" }).default(false),
 });
 
+/** The only values CloudWatch Logs accepts for a log group's retention (PutRetentionPolicy). */
+export const CLOUDWATCH_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** What the collector sends to AWS (docs/aws.md), each signal switchable; all on by default when AWS is. */
+const awsExport = z.strictObject({
+  /** Sampled traces to X-Ray's OTLP endpoint (needs Transaction Search). */
+  traces: z.boolean({ error: "must be true or false" }).default(true),
+  /** The RED metrics computed from spans, as CloudWatch metrics (awsemf). */
+  metrics: z.boolean({ error: "must be true or false" }).default(true),
+  /** The services' logs (forwarded by Alloy) to a CloudWatch log group. */
+  logs: z.boolean({ error: "must be true or false" }).default(true),
+  /** Retention of the project's log groups; within the policy pack's bounds for the environment. */
+  logRetentionDays: z
+    .number()
+    .refine((d) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(d), {
+      error: `must be one of CloudWatch's retention values: ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(30),
+  /** A customer-managed KMS key for the log groups (its key policy must let logs.<region>.amazonaws.com use it). */
+  kmsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, {
+      error:
+        "must be a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    })
+    .optional(),
+  /**
+   * X-Ray Transaction Search (spans to CloudWatch Logs; the OTLP traces endpoint needs it) is one setting per
+   * account and region: true makes this stack manage it; false when another stack or a person already did.
+   */
+  manageTransactionSearch: z.boolean({ error: "must be true or false" }).default(true),
+  /** Share of spans Transaction Search indexes as trace summaries (1 % is free of charge). */
+  indexingPercent: decimal(0, 100).default(1),
+});
+
 const aws = z
   .strictObject({
     enabled: z.boolean(),
@@ -357,6 +394,7 @@ const aws = z
       .regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" })
       .optional(),
     identity: awsIdentity.optional(),
+    export: awsExport.default(awsExport.parse({})),
     /** AWS Budgets and Cost Anomaly Detection notifications: an SNS topic, plus these e-mail subscribers. */
     budget: z
       .strictObject({

@@ -5,6 +5,11 @@ export interface AlloyPipelineArgs {
   namespaces: string[];
   lokiPushUrl: string;
   environment: string;
+  /**
+   * With AWS on: the services' lines (this namespace's only) also go over OTLP/HTTP to the collector, which
+   * sends them to CloudWatch Logs; the Loki path does not wait for it (the exporter queues and drops on its own).
+   */
+  toCollector?: { otlpHttpUrl: string; namespace: string };
 }
 
 /** Levels whose lines for infrastructure paths are noise; errors and warnings there stay. */
@@ -24,7 +29,7 @@ const INFRA_PATH_NOISE = `^(?:${INFRA_PATHS.map(regexEscape).join("|")});(?:${NO
  * in the line), drop probe and scrape noise, push to Loki (snappy-compressed protobuf, Alloy's default).
  * Lines that are not JSON pass through unparsed.
  */
-export function alloyPipeline({ namespaces, lokiPushUrl, environment }: AlloyPipelineArgs): string {
+export function alloyPipeline({ namespaces, lokiPushUrl, environment, toCollector }: AlloyPipelineArgs): string {
   const list = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(", ")}]`;
   const f = LOG_FIELDS;
   return `discovery.kubernetes "pods" {
@@ -60,7 +65,7 @@ loki.source.kubernetes "pods" {
 }
 
 loki.process "json_lines" {
-  forward_to = [loki.write.loki.receiver]
+  forward_to = [loki.write.loki.receiver${toCollector ? ", loki.relabel.services_only.receiver" : ""}]
   stage.json {
     expressions = {
       ${f.service} = "${f.service}",
@@ -95,6 +100,32 @@ loki.write "loki" {
   }
   external_labels = {
     environment = ${JSON.stringify(environment)},
+  }
+}
+${toCollector ? collectorForwarding(toCollector) : ""}`;
+}
+
+/** The services' lines, as OTLP log records (labels become attributes), to the collector's OTLP/HTTP receiver. */
+function collectorForwarding({ otlpHttpUrl, namespace }: { otlpHttpUrl: string; namespace: string }): string {
+  return `
+loki.relabel "services_only" {
+  forward_to = [otelcol.receiver.loki.services.receiver]
+  rule {
+    source_labels = ["namespace"]
+    regex         = ${JSON.stringify(regexEscape(namespace))}
+    action        = "keep"
+  }
+}
+
+otelcol.receiver.loki "services" {
+  output {
+    logs = [otelcol.exporter.otlphttp.collector.input]
+  }
+}
+
+otelcol.exporter.otlphttp "collector" {
+  client {
+    endpoint = ${JSON.stringify(otlpHttpUrl)}
   }
 }
 `;

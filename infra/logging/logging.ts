@@ -6,7 +6,7 @@ import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
-import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { clusterUrl, collectorOtlpHttpUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
 import { alloyPipeline } from "./alloy-config";
 import { lokiValues } from "./values";
 
@@ -113,6 +113,9 @@ export class Logging extends pulumi.ComponentResource {
             namespaces: [ns.apps, ns.platform],
             lokiPushUrl: this.lokiPushUrl,
             environment: config.environment,
+            ...(config.aws.enabled && config.aws.export.logs
+              ? { toCollector: { otlpHttpUrl: collectorOtlpHttpUrl(ns), namespace: ns.apps } }
+              : {}),
           }),
         },
       },

@@ -1,6 +1,13 @@
 import { EXEMPLAR_LABELS, LABELS, LOG_FIELDS, METRICS } from "../../contract";
+import { cloudWatchNamespace, exportedLogGroups, logGroupArn } from "../aws/names";
 import type { StackConfig } from "../config/schema";
-import { clusterUrl, DATASOURCE_UIDS, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
+import {
+  AWS_DATASOURCE_UIDS,
+  clusterUrl,
+  DATASOURCE_UIDS,
+  type Namespaces,
+  PLATFORM_SERVICES,
+} from "../platform/naming";
 
 /**
  * Extracts the trace id from a service's JSON log line, as the logger writes it
@@ -151,3 +158,61 @@ export const EXEMPLAR_DESTINATION = {
   traceIdLabelName: EXEMPLAR_LABELS.traceId,
   urlDisplayLabel: "View trace",
 };
+
+/**
+ * The X-Ray datasource is a plugin, not part of Grafana: pinned here, installed by the grafana sub-chart
+ * (`plugins:` → GF_PLUGINS_PREINSTALL_SYNC, which Grafana reads as `<id>@<version>`). Release tag v2.17.1 of
+ * https://github.com/grafana/x-ray-datasource. CloudWatch ships with Grafana (and is in its default preinstall
+ * list), so it needs no entry.
+ */
+export const XRAY_PLUGIN = { id: "grafana-x-ray-datasource", version: "2.17.1" } as const;
+
+type AwsDatasourceConfig = Pick<StackConfig, "namespacePrefix" | "environment" | "aws">;
+
+function awsRegion(config: AwsDatasourceConfig): string {
+  if (!config.aws.region) throw new Error("aws.region: required when aws.enabled is true (e.g. eu-west-1)");
+  return config.aws.region;
+}
+
+/**
+ * CloudWatch and X-Ray, when `aws.enabled`: credentials from the AWS SDK default chain (authType "default"),
+ * which finds Grafana's own role through IRSA or EKS Pod Identity; never keys. CloudWatch offers the project's
+ * namespace (custom namespaces are not discovered) and its log groups as the default for Logs Insights queries,
+ * and links `@xrayTraceId` in log lines to the X-Ray datasource.
+ * Keys as documented: https://grafana.com/docs/grafana/latest/datasources/aws-cloudwatch/configure/#provision-the-data-source
+ * (`logGroups` as `{ arn, name }`, which supersedes the deprecated `defaultLogGroups` names:
+ * public/app/plugins/datasource/cloudwatch/types.ts in https://github.com/grafana/grafana) and
+ * https://grafana.com/docs/plugins/grafana-x-ray-datasource/latest/configure/#provision-the-data-source
+ */
+export function awsDatasources(config: AwsDatasourceConfig): Record<string, unknown>[] {
+  if (!config.aws.enabled) return [];
+  const region = awsRegion(config);
+  const logGroups = exportedLogGroups(config).map((name) => ({ arn: logGroupArn(config, name), name }));
+  return [
+    {
+      name: "CloudWatch",
+      uid: AWS_DATASOURCE_UIDS.cloudwatch,
+      type: "cloudwatch",
+      access: "proxy",
+      jsonData: {
+        authType: "default",
+        defaultRegion: region,
+        customMetricsNamespaces: cloudWatchNamespace(config),
+        logGroups,
+        tracingDatasourceUid: AWS_DATASOURCE_UIDS.xray,
+      },
+    },
+    {
+      name: "X-Ray",
+      uid: AWS_DATASOURCE_UIDS.xray,
+      type: XRAY_PLUGIN.id,
+      access: "proxy",
+      jsonData: { authType: "default", defaultRegion: region },
+    },
+  ];
+}
+
+/** The grafana sub-chart's `plugins` (only the X-Ray plugin, pinned, when AWS is on); `{}` otherwise. */
+export function awsGrafanaPlugins(config: Pick<StackConfig, "aws">): { plugins?: string[] } {
+  return config.aws.enabled ? { plugins: [`${XRAY_PLUGIN.id}@${XRAY_PLUGIN.version}`] } : {};
+}

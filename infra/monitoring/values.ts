@@ -4,7 +4,7 @@ import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
 import { type Namespaces, RESPONDER_TOKEN } from "../platform/naming";
-import { EXEMPLAR_DESTINATION, grafanaDatasources } from "./datasources";
+import { awsDatasources, awsGrafanaPlugins, EXEMPLAR_DESTINATION, grafanaDatasources } from "./datasources";
 
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
@@ -123,7 +123,9 @@ export function monitoringValues(
         // (one datasource per peer). Turn it on when the datasource is a global view (Thanos, Mimir) of many.
         dashboards: { multicluster: { global: { enabled: false } } },
       },
-      additionalDataSources: grafanaDatasources(ns, config.peers),
+      // the X-Ray plugin (pinned) and the CloudWatch/X-Ray datasources only when aws.enabled
+      ...awsGrafanaPlugins(config),
+      additionalDataSources: [...grafanaDatasources(ns, config.peers), ...awsDatasources(config)],
     },
   };
 }

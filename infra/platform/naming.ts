@@ -96,6 +96,9 @@ export const POD_LABELS = {
 /** Grafana datasource uids; dashboards and correlations refer to these. */
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", jaeger: "jaeger" } as const;
 
+/** The AWS datasources' uids (only with `aws.enabled`); apart from DATASOURCE_UIDS, which peers reuse per environment. */
+export const AWS_DATASOURCE_UIDS = { cloudwatch: "cloudwatch", xray: "xray" } as const;
+
 export interface Namespaces {
   platform: string;
   apps: string;
@@ -113,6 +116,11 @@ export function clusterAddress(service: string, namespace: string, port: number)
 
 export function clusterUrl(service: string, namespace: string, port: number): string {
   return `http://${clusterAddress(service, namespace, port)}`;
+}
+
+/** The collector's OTLP/HTTP receiver: what the services export to, and where Alloy forwards logs for AWS. */
+export function collectorOtlpHttpUrl(ns: Namespaces): string {
+  return clusterUrl(PLATFORM_SERVICES.collector.name, ns.platform, PLATFORM_SERVICES.collector.otlpHttpPort);
 }
 
 /** The image of a demo service: `<registry>/<service>-service:<tag>`. */

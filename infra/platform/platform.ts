@@ -6,6 +6,8 @@ import { SERVICE_DEPENDENCIES, SERVICE_NAMES, type ServiceName } from "../../con
 import type { AlertReceivers } from "../alerting/alertmanager";
 import { CostGuardrails } from "../aws/budget";
 import { AwsIdentity } from "../aws/identity";
+import { collectorCallsAws } from "../aws/names";
+import { AwsTelemetryDestinations } from "../aws/telemetry-destinations";
 import { ChaosEngineering, INJECT_ANNOTATION } from "../chaos/chaos-component";
 import type { StackConfig } from "../config/schema";
 import { capacityDashboardOptions } from "../dashboards/capacity";
@@ -100,7 +102,11 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     const awsIdentity = config.aws.enabled
       ? new AwsIdentity(`${name}-aws-identity`, { config, namespaces: ns, tags: awsTags }, childOpts)
       : undefined;
-    const afterIdentity = awsIdentity ? [awsIdentity] : [];
+    // The log groups and the stream exist before the collector writes to them.
+    const awsDestinations = collectorCallsAws(config)
+      ? new AwsTelemetryDestinations(`${name}-aws-destinations`, { config, tags: awsTags }, childOpts)
+      : undefined;
+    const afterIdentity = [awsIdentity, awsDestinations].filter((r) => r !== undefined);
 
     this.monitoring = new Monitoring(
       `${name}-monitoring`,

@@ -1,5 +1,6 @@
 import { HTTP_DURATION_BUCKETS, TRACE_SAMPLING_HASH_SALT } from "../../contract";
 import { clusterUrl, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
+import { type CollectorAwsExport, collectorAwsFragment } from "./collector-aws";
 
 export interface CollectorConfigArgs {
   namespaces: Namespaces;
@@ -9,6 +10,8 @@ export interface CollectorConfigArgs {
   numTraces: number;
   /** Traces at least this long are kept (the SLO latency threshold), as the services keep their access lines. */
   slowMs: number;
+  /** What also goes to AWS (X-Ray, CloudWatch metrics and logs); absent when AWS is off. */
+  aws?: CollectorAwsExport;
 }
 
 export const TAIL_SAMPLING_DECISION_WAIT = "10s";
@@ -18,11 +21,16 @@ export const TAIL_SAMPLING_DECISION_WAIT = "10s";
  * first, and feeds the span_metrics connector (RED metrics of every span, before any sampling) and a
  * forward connector; `traces/sampled` tail-samples what it forwards (every error trace, a share of the
  * rest) and exports to Jaeger over OTLP. Keys set to null remove the chart's default components.
+ * With AWS on, the sampled traces also go to X-Ray, the span metrics to CloudWatch (awsemf) and the logs
+ * Alloy forwards to CloudWatch Logs (infra/tracing/collector-aws.ts).
  */
-export function collectorConfig({ namespaces, samplingPercentage, numTraces, slowMs }: CollectorConfigArgs) {
+export function collectorConfig({ namespaces, samplingPercentage, numTraces, slowMs, aws }: CollectorConfigArgs) {
   const jaeger = PLATFORM_SERVICES.jaeger;
   const collector = PLATFORM_SERVICES.collector;
+  const toAws = aws ? collectorAwsFragment(aws) : undefined;
   return {
+    // merged into the chart's extensions (health_check stays)
+    ...(toAws ? { extensions: toAws.extensions } : {}),
     receivers: {
       jaeger: null,
       zipkin: null,
@@ -75,8 +83,11 @@ export function collectorConfig({ namespaces, samplingPercentage, numTraces, slo
         resource_to_telemetry_conversion: { enabled: true },
         enable_open_metrics: true,
       },
+      ...toAws?.exporters,
     },
     service: {
+      // a list replaces the chart's, so health_check (its probes need it) is named again
+      ...(toAws ? { extensions: ["health_check", ...Object.keys(toAws.extensions)] } : {}),
       pipelines: {
         logs: null,
         metrics: null,
@@ -84,9 +95,10 @@ export function collectorConfig({ namespaces, samplingPercentage, numTraces, slo
         "traces/sampled": {
           receivers: ["forward"],
           processors: ["memory_limiter", "tail_sampling", "batch"],
-          exporters: ["otlp_grpc/jaeger"],
+          exporters: ["otlp_grpc/jaeger", ...(toAws?.sampledTracesExporters ?? [])],
         },
         "metrics/spanmetrics": { receivers: ["span_metrics"], processors: ["batch"], exporters: ["prometheus"] },
+        ...toAws?.pipelines,
       },
     },
   };

@@ -5,8 +5,16 @@ import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
-import { clusterUrl, type Namespaces, PLATFORM_SERVICES, POD_LABELS, RELEASES } from "../platform/naming";
+import {
+  clusterUrl,
+  collectorOtlpHttpUrl,
+  type Namespaces,
+  PLATFORM_SERVICES,
+  POD_LABELS,
+  RELEASES,
+} from "../platform/naming";
 import { slowRequestMs } from "../services/logging-env";
+import { collectorAwsExport } from "./collector-aws";
 import { collectorConfig } from "./collector-config";
 import { BADGER_MOUNT, type JaegerStorage, jaegerConfig } from "./jaeger-config";
 
@@ -27,9 +35,8 @@ export class Tracing extends pulumi.ComponentResource {
   constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability-platform:tracing:Tracing", name, {}, opts);
     const { config, namespaces: ns, labels } = args;
-    const collector = PLATFORM_SERVICES.collector;
     const jaeger = PLATFORM_SERVICES.jaeger;
-    this.otlpHttpEndpoint = clusterUrl(collector.name, ns.platform, collector.otlpHttpPort);
+    this.otlpHttpEndpoint = collectorOtlpHttpUrl(ns);
     this.jaegerQueryUrl = clusterUrl(jaeger.name, ns.platform, jaeger.queryPort);
 
     this.collectorValues = mergeValues(staticValues("otelCollector"), {
@@ -41,6 +48,7 @@ export class Tracing extends pulumi.ComponentResource {
         samplingPercentage: config.traces.samplingPercentage,
         numTraces: config.traces.maxTracesInMemory,
         slowMs: slowRequestMs(config),
+        aws: collectorAwsExport(config),
       }),
     });
     pinnedChart(

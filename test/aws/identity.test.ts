@@ -64,12 +64,13 @@ describe("IRSA (mocked program: proves the shape)", () => {
         ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
         ["*"],
       ],
-      [
-        "OwnLogGroups",
-        ["logs:PutLogEvents", "logs:CreateLogStream", "logs:DescribeLogStreams"],
-        [...streams("logs"), ...streams("metrics")],
-      ],
+      ["EmfToOwnGroup", ["logs:PutLogEvents", "logs:CreateLogStream", "logs:DescribeLogStreams"], streams("metrics")],
+      ["LogsToOwnGroup", ["logs:PutLogEvents", "logs:CreateLogStream", "logs:DescribeLogStreams"], streams("logs")],
     ]);
+    // the groups are the ones the collector chart's exporters really name
+    const exporters = chart(resources, "otel-collector").inputs.values.config.exporters;
+    expect(exporters.awsemf.log_group_name).toBe("/observability/prod/metrics");
+    expect(exporters["otlp_http/cloudwatch_logs"].headers["x-aws-log-group"]).toBe("/observability/prod/logs");
     // the mock bucket's ARN is arn:aws:s3:::<resource name>-mock
     const bucket = ofType(resources, "aws:s3/bucket:Bucket")[0];
     const bucketArn = `arn:aws:s3:::${bucket?.name}-mock`;

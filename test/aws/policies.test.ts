@@ -11,6 +11,7 @@ import {
   podIdentityTrustPolicy,
   UNSCOPED_ACTIONS,
 } from "../../infra/aws/policies";
+import { type CollectorAwsExport, collectorAwsExport, collectorAwsFragment } from "../../infra/tracing/collector-aws";
 
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
 const config = {
@@ -22,13 +23,32 @@ const config = {
     accountId: "123456789012",
     identity: { mechanism: "irsa" as const, oidcProviderArn: PROVIDER, manageAgentAddon: false },
     budget: { emails: [], anomalyThresholdUsd: 100 },
+    export: {
+      traces: true,
+      metrics: true,
+      logs: true,
+      logRetentionDays: 90,
+      manageTransactionSearch: true,
+      indexingPercent: 1,
+    },
   },
 };
 const GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/observability/prod/logs";
+const METRICS_GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/observability/prod/metrics";
+const arnOf = (group: string) => logGroupArn(config, group);
+/** The collector's AWS exporters exactly as the collector config is generated for `exportConfig`. */
+const exportersFor = (exportConfig: Partial<typeof config.aws.export> = {}) =>
+  collectorAwsFragment(
+    collectorAwsExport({
+      ...config,
+      aws: { ...config.aws, export: { ...config.aws.export, ...exportConfig } },
+    }) as CollectorAwsExport,
+  ).exporters;
 
 describe("least-privilege action lists", () => {
-  test("the collector may write X-Ray segments and sampling calls on *, and log events only into its log groups", () => {
-    expect(collectorStatements([GROUP])).toEqual([
+  test("the collector's statements follow its generated AWS exporters: X-Ray on *, each log exporter on its own group", () => {
+    const logActions = ["logs:PutLogEvents", "logs:CreateLogStream", "logs:DescribeLogStreams"];
+    expect(collectorStatements(exportersFor(), arnOf)).toEqual([
       {
         Sid: "XRayIngest",
         Effect: "Allow",
@@ -41,16 +61,36 @@ describe("least-privilege action lists", () => {
         Resource: ["*"],
       },
       {
-        Sid: "OwnLogGroups",
+        Sid: "EmfToOwnGroup",
         Effect: "Allow",
-        Action: ["logs:PutLogEvents", "logs:CreateLogStream", "logs:DescribeLogStreams"],
-        Resource: [GROUP, `${GROUP}:log-stream:*`],
+        Action: logActions,
+        Resource: [METRICS_GROUP, `${METRICS_GROUP}:log-stream:*`],
       },
+      { Sid: "LogsToOwnGroup", Effect: "Allow", Action: logActions, Resource: [GROUP, `${GROUP}:log-stream:*`] },
     ]);
   });
 
+  test("a signal switched off in aws.export takes its permissions with it", () => {
+    const sids = (e: Partial<typeof config.aws.export>) =>
+      collectorStatements(exportersFor(e), arnOf).map((s) => s.Sid);
+    expect(sids({ traces: false })).toEqual(["EmfToOwnGroup", "LogsToOwnGroup"]);
+    expect(sids({ metrics: false, logs: false })).toEqual(["XRayIngest"]);
+    expect(sids({ logs: false })).toEqual(["XRayIngest", "EmfToOwnGroup"]);
+  });
+
+  test("an exporter that calls AWS without permissions decided here is refused, by type or by endpoint", () => {
+    expect(() => collectorStatements({ ...exportersFor(), awsxray: { region: "eu-west-1" } }, arnOf)).toThrow(
+      "exporter awsxray calls AWS but has no permissions defined",
+    );
+    expect(() =>
+      collectorStatements({ "otlp_http/other": { endpoint: "https://monitoring.eu-west-1.amazonaws.com" } }, arnOf),
+    ).toThrow("exporter otlp_http/other calls AWS");
+    // the in-cluster exporters need nothing
+    expect(collectorStatements({ "otlp_grpc/jaeger": { endpoint: "jaeger:4317" }, prometheus: {} }, arnOf)).toEqual([]);
+  });
+
   test("the collector gets no CloudWatch metric or log-group-creation action (awsemf writes log events)", () => {
-    const actions = collectorStatements([GROUP]).flatMap((s) => s.Action);
+    const actions = collectorStatements(exportersFor(), arnOf).flatMap((s) => s.Action);
     expect(actions).not.toContain("cloudwatch:PutMetricData");
     expect(actions).not.toContain("logs:CreateLogGroup");
   });
@@ -74,7 +114,7 @@ describe("least-privilege action lists", () => {
 
   test("* is the resource only of statements whose every action IAM cannot scope; never for logs or S3 writes", () => {
     const all = [
-      ...collectorStatements([GROUP]),
+      ...collectorStatements(exportersFor(), arnOf),
       ...lokiStatements("arn:aws:s3:::b"),
       ...grafanaStatements([GROUP], "arn:aws:logs:eu-west-1:123456789012:log-group:*"),
     ];

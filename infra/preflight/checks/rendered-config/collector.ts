@@ -2,6 +2,7 @@ import { TRACE_SAMPLING_HASH_SALT } from "../../../../contract";
 import type { StackConfig } from "../../../config/schema";
 import type { RenderedObject } from "../../../render/render";
 import { slowRequestMs } from "../../../services/logging-env";
+import { settingsProblems } from "../../../tracing/collector-settings-check";
 import { type Finding, finding, podTemplates, selectsMap } from "../objects";
 import {
   at,
@@ -243,6 +244,7 @@ export function collectorFindings(
     }
     const problems = [
       ...pipelineProblems(loaded.config),
+      ...settingsProblems(loaded.config),
       ...traceFlowProblems(loaded.config),
       ...samplingProblems(loaded.config, config),
       ...exporterTargetProblems(loaded.config, objects, nsOf, w.namespace),
