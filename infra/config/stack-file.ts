@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { repoRoot } from "../charts/values-files";
+import { mergeValues, repoRoot, type Values } from "../charts/values-files";
 import { parseStackConfig, type StackConfig } from "./schema";
 
 export const PLATFORM_CONFIG_KEY = "observability-platform:platform";
@@ -21,4 +21,29 @@ export function stackConfigFile(stack: string): Record<string, string> {
 /** The validated `platform` object of a stack file. */
 export function loadStackConfig(stack: string): StackConfig {
   return parseStackConfig(JSON.parse(stackConfigFile(stack)[PLATFORM_CONFIG_KEY] ?? "null"));
+}
+
+/**
+ * A stack variant: the `platform` object of a file shaped like a stack file (`config:` →
+ * `observability-platform:platform:` → the keys to change), to lay over a stack's own. docs/examples/ holds them.
+ */
+export function readStackOverlay(file: string): Values {
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const platform = doc.config?.[PLATFORM_CONFIG_KEY];
+  if (typeof platform !== "object" || platform === null || Array.isArray(platform))
+    throw new Error(`${file}: no config."${PLATFORM_CONFIG_KEY}" map to lay over the stack`);
+  return platform as Values;
+}
+
+/** The stack file's config with `overlay` merged into its `platform` object (maps merge; lists, scalars replace). */
+export function stackConfigFileWith(stack: string, overlay?: Values): Record<string, string> {
+  const file = stackConfigFile(stack);
+  if (!overlay) return file;
+  const platform = JSON.parse(file[PLATFORM_CONFIG_KEY] ?? "{}") as Values;
+  return { ...file, [PLATFORM_CONFIG_KEY]: JSON.stringify(mergeValues(platform, overlay)) };
+}
+
+/** The validated `platform` object of a stack file, with an overlay laid over it. */
+export function loadStackConfigWith(stack: string, overlay?: Values): StackConfig {
+  return parseStackConfig(JSON.parse(stackConfigFileWith(stack, overlay)[PLATFORM_CONFIG_KEY] ?? "null"));
 }

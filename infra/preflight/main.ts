@@ -5,7 +5,7 @@ import { evaluatePolicies, type HarnessResource, loadPolicyConfig } from "../../
 import { describeProjection, storageProjections } from "../capacity/projections";
 import { repoRoot } from "../charts/values-files";
 import { StackConfigError } from "../config/schema";
-import { loadStackConfig } from "../config/stack-file";
+import { loadStackConfigWith, readStackOverlay, stackConfigFileWith } from "../config/stack-file";
 import { namespaces, RELEASES } from "../platform/naming";
 import {
   type ChartSpec,
@@ -18,13 +18,7 @@ import { runChecks } from "./checks";
 import { storageSizing } from "./checks/capacity";
 import { runnerChaosSchemaErrors } from "./checks/chaos";
 import { describe, providedObjects } from "./checks/objects";
-import {
-  asKubernetesObject,
-  type CollectedResource,
-  collectResources,
-  HELM_CHART_TYPE,
-  stackConfigFile,
-} from "./collect";
+import { asKubernetesObject, type CollectedResource, collectResources, HELM_CHART_TYPE } from "./collect";
 import { type KubernetesObject, validateKubernetesObject } from "./k8s-schemas";
 
 /**
@@ -63,6 +57,8 @@ export function chartSpecOf(resource: CollectedResource): ChartSpec {
 export interface PreflightOptions {
   /** Folder with the pinned charts' sources; default chartSourcesDir(). */
   chartSources?: string;
+  /** Keys laid over the stack's `platform` config: a variant such as docs/examples/aws-prod.yaml. */
+  overlay?: Record<string, unknown>;
 }
 
 export async function preflight(
@@ -85,8 +81,13 @@ export async function preflight(
     render.catch(() => undefined); // reported below, once the program has finished
     renders.set(r.name, render);
   };
-  const { resources } = await collectResources(stack, stackConfigFile(stack), () => require("../index"), startRender);
-  const config = loadStackConfig(stack);
+  const { resources } = await collectResources(
+    stack,
+    stackConfigFileWith(stack, options.overlay),
+    () => require("../index"),
+    startRender,
+  );
+  const config = loadStackConfigWith(stack, options.overlay);
   lap("program");
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -242,39 +243,48 @@ export function renderedResource(r: RenderedObject, chartResourceName: string): 
   };
 }
 
+const USAGE = `usage: npm run preflight -- <stack> [--overlay <file.yaml>]   (stack: one of ${STACKS.join(", ")})\n`;
+
 async function main(): Promise<number> {
-  const stack = process.argv[2];
-  if (!stack || !STACKS.includes(stack)) {
-    process.stderr.write(`usage: npm run preflight -- <stack>   (stack: one of ${STACKS.join(", ")})\n`);
+  const [stack, flag, overlayFile, ...rest] = process.argv.slice(2);
+  if (
+    !stack ||
+    !STACKS.includes(stack) ||
+    (flag !== undefined && (flag !== "--overlay" || !overlayFile)) ||
+    rest.length
+  ) {
+    process.stderr.write(USAGE);
     return 2;
   }
-  const outDir = path.join(repoRoot(), "out", stack);
+  const variant = overlayFile ? `${stack}+${path.basename(overlayFile, path.extname(overlayFile))}` : stack;
+  const outDir = path.join(repoRoot(), "out", variant);
   const started = Date.now();
   let report: PreflightReport;
   try {
-    report = await preflight(stack, outDir);
+    const overlay = overlayFile ? readStackOverlay(overlayFile) : undefined;
+    report = await preflight(stack, outDir, overlay ? { overlay } : {});
   } catch (err) {
     const message =
       err instanceof StackConfigError || (err as Error)?.name === "RunError" ? (err as Error).message : String(err);
-    process.stderr.write(`preflight ${stack}: ${message}\n`);
+    process.stderr.write(`preflight ${variant}: ${message}\n`);
     return 1;
   }
-  process.stdout.write(`preflight ${stack}: ${report.resources.length} resources\n${report.summary.join("\n")}\n`);
+  process.stdout.write(`preflight ${variant}: ${report.resources.length} resources\n${report.summary.join("\n")}\n`);
   process.stdout.write(`rendered objects and chart values: ${path.relative(process.cwd(), outDir) || "."}\n`);
   for (const w of report.warnings) process.stdout.write(`  advisory: ${w}\n`);
   if (report.renderSkipped) {
-    process.stderr.write(`preflight ${stack}: WARNING: ${report.renderSkipped}\n`);
+    process.stderr.write(`preflight ${variant}: WARNING: ${report.renderSkipped}\n`);
     if (process.env.REQUIRE_CHART_SOURCES === "1") return 1;
   }
   if (report.errors.length > 0) {
     process.stderr.write(
-      `preflight ${stack}: ${report.errors.length} problem(s)\n${report.errors.map((e) => `  - ${e}`).join("\n")}\n`,
+      `preflight ${variant}: ${report.errors.length} problem(s)\n${report.errors.map((e) => `  - ${e}`).join("\n")}\n`,
     );
     return 1;
   }
   const phases = Object.entries(report.timings).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}`);
   process.stdout.write(
-    `preflight ${stack}: OK${report.renderSkipped ? " (charts NOT rendered)" : ""} in ${process.uptime().toFixed(1)} s (loading ${((started - performance.timeOrigin) / 1000).toFixed(1)}, ${phases.join(", ")} s)\n`,
+    `preflight ${variant}: OK${report.renderSkipped ? " (charts NOT rendered)" : ""} in ${process.uptime().toFixed(1)} s (loading ${((started - performance.timeOrigin) / 1000).toFixed(1)}, ${phases.join(", ")} s)\n`,
   );
   return 0;
 }
