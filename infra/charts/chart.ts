@@ -14,6 +14,8 @@ export function pinnedChart(
   parent: pulumi.Resource,
   /** Applied by the engine to every object the chart renders (e.g. ignoreChanges on what Helm regenerates). */
   transforms?: pulumi.ResourceTransform[],
+  /** What must exist before the chart's pods start (e.g. the IAM role its ServiceAccount names). */
+  dependsOn?: pulumi.Resource[],
 ): k8s.helm.v4.Chart {
   const pin = CHARTS[key];
   return new k8s.helm.v4.Chart(
@@ -26,6 +28,6 @@ export function pinnedChart(
       repositoryOpts: { repo: pin.repo },
       values: release.values,
     },
-    transforms ? { parent, transforms } : { parent },
+    { parent, ...(transforms ? { transforms } : {}), ...(dependsOn?.length ? { dependsOn } : {}) },
   );
 }

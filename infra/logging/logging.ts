@@ -78,6 +78,7 @@ export class Logging extends pulumi.ComponentResource {
     this.lokiPushUrl = `${this.lokiUrl}/loki/api/v1/push`;
 
     let s3: { bucket: pulumi.Output<string>; region: string } | undefined;
+    let lokiRole: WorkloadRole | undefined;
     if (config.aws.enabled && config.environment === "prod") {
       const logs = new LogsBucket(
         `${name}-loki-bucket`,
@@ -85,8 +86,9 @@ export class Logging extends pulumi.ComponentResource {
         { parent: this },
       );
       s3 = { bucket: logs.bucket.bucket, region: config.aws.region as string };
-      // Loki's own role, on this bucket only (the chart's ServiceAccount carries it: lokiValues)
-      new WorkloadRole(
+      // Loki's own role, on this bucket only (the chart's ServiceAccount carries it: lokiValues); it exists
+      // before Loki's pods start, as Pod Identity binds a pod's credentials when it starts
+      lokiRole = new WorkloadRole(
         `${name}-loki-role`,
         {
           config,
@@ -102,7 +104,14 @@ export class Logging extends pulumi.ComponentResource {
       staticValues("loki"),
       lokiValues(config, labels, { s3: s3 && { bucket: s3.bucket as unknown as string, region: s3.region } }),
     );
-    pinnedChart(`${name}-loki`, "loki", { name: RELEASES.loki, namespace: ns.platform, values: this.lokiValues }, this);
+    pinnedChart(
+      `${name}-loki`,
+      "loki",
+      { name: RELEASES.loki, namespace: ns.platform, values: this.lokiValues },
+      this,
+      undefined,
+      lokiRole ? [lokiRole] : [],
+    );
 
     this.alloyValues = mergeValues(staticValues("alloy"), {
       fullnameOverride: RELEASES.alloy,
