@@ -3,6 +3,8 @@ import { describeIssues, dottedPath, LOG_LEVELS } from "../../apps/lib/config";
 import { HTTP_DURATION_BUCKETS, RESPONDER_MODES, type ResponderMode, SERVICE_NAMES } from "../../contract";
 import { durationSeconds } from "../preflight/checks/rendered-config/units";
 import { blackboxConfig, probeTimingProblems } from "../probes/modules";
+import { int, resources } from "./fields";
+import { distributedSchema, SCALE_MODES } from "./scale-schema";
 
 /** Stack config errors name the key path under `platform` and what is allowed. */
 export class StackConfigError extends Error {
@@ -23,14 +25,6 @@ const dnsLabel = (max: number) =>
   z.string().regex(new RegExp(`^[a-z]([-a-z0-9]{0,${max - 2}}[a-z0-9])?$`), {
     error: `must be a DNS label (a-z, 0-9, -; starts with a letter; ≤ ${max} characters)`,
   });
-const int = (min: number, max: number) =>
-  z
-    .number({ error: `must be an integer from ${min} to ${max}` })
-    .int()
-    .min(min)
-    .max(max);
-const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, { error: 'must be a CPU quantity such as "100m" or "0.5"' });
-const memory = z.string().regex(/^\d+(Mi|Gi)$/, { error: 'must be a memory quantity in Mi or Gi such as "256Mi"' });
 
 /**
  * Loki's chunk encodings (pkg/compression/codec.go) worth choosing: `none` would store raw text, and
@@ -77,13 +71,6 @@ const CHUNK_DEFAULTS = {
   maxChunkAge: "2h",
   idlePeriod: "30m",
 } as const;
-
-const resources = z.strictObject({
-  cpuRequest: cpu,
-  cpuLimit: cpu.optional(),
-  memoryRequest: memory,
-  memoryLimit: memory,
-});
 
 const serviceConfig = z
   .strictObject({
@@ -544,6 +531,10 @@ export const stackConfigSchema = z
       })
       .default({ loadBalancer: false }),
     aws: aws,
+    /** single: one node per backend; distributed: the upstream distributed modes (docs/scaling.md). */
+    scale: z.enum(SCALE_MODES, { error: `must be one of: ${SCALE_MODES.join(", ")}` }).default("single"),
+    /** Sizes of the distributed components (defaults in infra/config/scale-schema.ts); read only when distributed. */
+    distributed: distributedSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.environment !== "dev" && !c.storage.persistent) {
@@ -568,6 +559,20 @@ export const stackConfigSchema = z
       }
       seen.add(p.environment);
     });
+    if (c.scale === "distributed" && !c.aws.enabled && !c.distributed?.loki.objectStore) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["distributed", "loki", "objectStore"],
+        message: "is required with scale distributed and aws.enabled false: Loki's chunks need an S3-compatible store",
+      });
+    }
+    if (c.distributed?.prometheus.remoteWrite?.kind === "amp" && !c.aws.enabled) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["distributed", "prometheus", "remoteWrite", "kind"],
+        message: 'is "amp" (Amazon Managed Service for Prometheus), which needs aws.enabled: true',
+      });
+    }
     if (c.chaos.schedules && !(c.chaos.enabled ?? defaultChaosEnabled(c.environment))) {
       ctx.addIssue({
         code: "custom",
@@ -581,6 +586,7 @@ export const stackConfigSchema = z
     responder: { ...c.responder, mode: c.responder.mode ?? defaultResponderMode(c.environment) },
     chaos: { ...c.chaos, enabled: c.chaos.enabled ?? defaultChaosEnabled(c.environment) },
     cluster: c.cluster ?? `${c.namespacePrefix}-${c.environment}`,
+    distributed: c.distributed ?? distributedSchema.parse({}),
   }));
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
