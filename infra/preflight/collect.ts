@@ -1,4 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig } from "../config/schema";
+import { PLATFORM_CONFIG_KEY } from "../config/stack-file";
+import { PLACEHOLDER_SECRET, requiredSecretKeys } from "../platform/secrets";
 
 export { stackConfigFile } from "../config/stack-file";
 
@@ -59,7 +62,8 @@ export async function collectResources(
     stack,
     false,
   );
-  pulumi.runtime.setAllConfig(config);
+  // the secrets this stack needs get placeholders when absent: mocks and preflight never hold the real ones
+  pulumi.runtime.setAllConfig(withPlaceholderSecrets(config));
   const program = (await load()) as Record<string, unknown>;
   await waitForRegistrations();
   const outputs: Record<string, unknown> = {};
@@ -68,6 +72,20 @@ export async function collectResources(
   }
   await waitForRegistrations();
   return { resources, outputs };
+}
+
+function withPlaceholderSecrets(config: Record<string, string>): Record<string, string> {
+  const platform = config[PLATFORM_CONFIG_KEY];
+  if (!platform) return config;
+  let keys: string[] = [];
+  try {
+    keys = requiredSecretKeys(parseStackConfig(JSON.parse(platform)));
+  } catch {
+    return config; // an invalid config is the program's to report, with its own message
+  }
+  const filled = { ...config };
+  for (const key of keys) filled[`${PROJECT}:${key}`] ??= PLACEHOLDER_SECRET;
+  return filled;
 }
 
 /** `kubernetes:apps/v1:Deployment` → the object Kubernetes would receive. */
