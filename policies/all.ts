@@ -17,6 +17,8 @@ import { requiredLabels } from "./rules/required-labels";
 import { resourceCaps } from "./rules/resource-caps";
 import { s3BucketSecurity } from "./rules/s3-bucket-security";
 import { s3TelemetryExpiration } from "./rules/s3-telemetry-expiration";
+import { scaleDistributed } from "./rules/scale-distributed";
+import { storageEncryption } from "./rules/storage-encryption";
 
 /** Every policy of the pack, in report order. index.ts serves them; the harness evaluates them. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
@@ -35,10 +37,13 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   imagePinned,
   loadBalancerServices,
   s3BucketSecurity,
+  storageEncryption,
   iamLeastPrivilege,
   noPlaintextSecrets,
   faultInjection,
   noChaosInProd,
+  // scale
+  scaleDistributed,
   // cost: caps advisory, the AWS budget mandatory
   resourceCaps,
   awsBudget,

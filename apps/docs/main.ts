@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { operationsSections } from "../../infra/alerting/playbook-table";
+import { tierTable } from "../../infra/capacity/tiers";
 import { CATALOGUE } from "../../infra/chaos/catalogue";
 import { repoRoot } from "../../infra/charts/values-files";
 import { ENVIRONMENTS } from "../../infra/config/schema";
@@ -21,11 +22,18 @@ const DOCUMENTS: { document: string; sections: () => Record<string, string> }[] 
         ENVIRONMENTS.map((stack) => ({ stack, config: loadStackConfig(stack) })),
       ),
   },
+  // each distributed tier's capacity against each stack's load
+  {
+    document: "docs/scaling.md",
+    sections: () => ({
+      "tier-capacity": tierTable(ENVIRONMENTS.map((stack) => ({ stack, config: loadStackConfig(stack) }))),
+    }),
+  },
 ];
 
 /**
- * `npm run docs:playbook [-- --check]`: rewrites the generated sections of docs/operations.md and
- * docs/chaos.md; `--check` only says whether they are current (exit 1 when not).
+ * `npm run docs:playbook [-- --check]`: rewrites the generated sections of docs/operations.md,
+ * docs/chaos.md and docs/scaling.md; `--check` only says whether they are current (exit 1 when not).
  */
 function main(argv: string[]): number {
   const unknown = argv.filter((a) => a !== "--check");

@@ -2,7 +2,7 @@ import type { StackConfig } from "../config/schema";
 import { PLATFORM_SERVICES, RELEASES } from "../platform/naming";
 
 /** The workloads that call AWS, each with its own role. */
-export const AWS_WORKLOADS = ["collector", "loki", "grafana"] as const;
+export const AWS_WORKLOADS = ["collector", "loki", "grafana", "prometheus"] as const;
 export type AwsWorkload = (typeof AWS_WORKLOADS)[number];
 
 /** The annotation IRSA's webhook reads to give a pod the role's web-identity credentials. */
@@ -16,6 +16,8 @@ export const WORKLOAD_SERVICE_ACCOUNTS: Record<AwsWorkload, string> = {
   collector: RELEASES.collector,
   loki: RELEASES.loki,
   grafana: PLATFORM_SERVICES.grafana.name,
+  // kube-prometheus-stack names Prometheus' ServiceAccount `<release>-prometheus` (as rendered)
+  prometheus: PLATFORM_SERVICES.prometheus.name,
 };
 
 type AwsNaming = Pick<StackConfig, "namespacePrefix" | "environment" | "aws">;
@@ -34,6 +36,30 @@ export function logGroupNames(config: Pick<StackConfig, "environment">) {
 export function collectorCallsAws(config: Pick<StackConfig, "aws">): boolean {
   const { traces, metrics, logs } = config.aws.export;
   return config.aws.enabled && (traces || metrics || logs);
+}
+
+/** Whether Prometheus remote-writes to an Amazon Managed Service for Prometheus workspace (it then has a role). */
+export function writesToAmp(
+  config: Partial<Pick<StackConfig, "scale" | "distributed">> & Pick<StackConfig, "aws">,
+): boolean {
+  const kind = config.distributed?.prometheus.remoteWrite?.kind;
+  return config.aws.enabled && config.scale === "distributed" && kind === "amp";
+}
+
+/**
+ * An Amazon Managed Service for Prometheus workspace's endpoints (docs.aws.amazon.com/prometheus/latest/userguide/
+ * AMP-onboard-ingest-metrics-remote-write.html): the query root Grafana uses and the remote-write URL.
+ */
+export function ampWorkspaceUrls(region: string, workspaceId: string) {
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  const query = `https://aps-workspaces.${region}.${suffix}/workspaces/${workspaceId}/`;
+  return { query, remoteWrite: `${query}api/v1/remote_write` };
+}
+
+/** The ARN of a workspace (`arn:…:aps:<region>:<account>:workspace/<id>`), the resource of every aps: action. */
+export function ampWorkspaceArn(config: AwsNaming, workspaceId: string): string {
+  const { region, accountId } = enabledAws(config);
+  return `arn:${awsPartition(region)}:aps:${region}:${accountId}:workspace/${workspaceId}`;
 }
 
 /** The log groups Pulumi makes for this stack: the services' logs and the EMF metrics, as `aws.export` says. */
@@ -96,6 +122,7 @@ export function logGroupArn(config: AwsNaming, logGroup: string): string {
 export function serviceAccountAnnotations(config: AwsNaming, workload: AwsWorkload): Record<string, string> {
   if (!config.aws.enabled || config.aws.identity?.mechanism !== "irsa") return {};
   if (workload === "collector" && !collectorCallsAws(config)) return {};
+  if (workload === "prometheus" && !writesToAmp(config)) return {};
   return { [IRSA_ROLE_ANNOTATION]: workloadRoleArn(config, workload) };
 }
 

@@ -56,6 +56,15 @@ export const GRAFANA_ACTIONS = {
 } as const;
 
 /**
+ * Amazon Managed Service for Prometheus (docs.aws.amazon.com/prometheus/latest/userguide/AMP-and-IAM.html):
+ * Prometheus only writes; Grafana only reads (the Prometheus HTTP API through SigV4). Both on the one workspace.
+ */
+export const AMP_ACTIONS = {
+  write: ["aps:RemoteWrite"],
+  query: ["aps:QueryMetrics", "aps:GetSeries", "aps:GetLabels", "aps:GetMetricMetadata"],
+} as const;
+
+/**
  * Actions whose IAM entry lists no resource type (Service Authorization Reference), so `*` is their only
  * resource. Every other action is scoped to the project's ARNs.
  */
@@ -125,6 +134,15 @@ export function grafanaStatements(logGroupArns: string[], logGroupsOfAccount: st
     allow("LogsQueryResults", GRAFANA_ACTIONS.queries, ["*"]),
     allow("XRayRead", GRAFANA_ACTIONS.xray, ["*"]),
   ];
+}
+
+export function prometheusStatements(workspaceArn: string): Statement[] {
+  return [allow("AmpRemoteWrite", AMP_ACTIONS.write, [workspaceArn])];
+}
+
+/** Grafana's extra statement when a workspace exists: queries on that workspace only. */
+export function grafanaAmpStatements(workspaceArn: string): Statement[] {
+  return [allow("AmpQuery", AMP_ACTIONS.query, [workspaceArn])];
 }
 
 export function policyDocument(statements: Statement[]): PolicyDocument {

@@ -58,7 +58,8 @@ export function storeUsage(config: StackConfig): StoreUsage[] {
       claimPattern: STORE_CLAIMS.loki,
     },
   ];
-  if (config.storage.persistent) {
+  // distributed Jaeger writes to OpenSearch: its volumes (or Amazon's domain) are not one Badger claim to estimate
+  if (config.storage.persistent && config.scale !== "distributed") {
     const bytesPerSpan = config.capacity.bytesPerSpan * (1 + JAEGER_OVERHEAD);
     stores.push({
       store: "jaeger",
@@ -70,7 +71,8 @@ export function storeUsage(config: StackConfig): StoreUsage[] {
       claimPattern: STORE_CLAIMS.jaeger,
     });
   }
-  return stores;
+  // distributed Loki keeps its chunks in the object store: no volume bounds them (the compactor's retention does)
+  return config.scale === "distributed" ? stores.filter((s) => s.store !== "loki") : stores;
 }
 
 /** How far ahead the filling-up alert looks, as the kubernetes-mixin's KubePersistentVolumeFillingUp does. */

@@ -14,6 +14,8 @@ export const CHARTS = {
   loki: { chart: "loki", version: "18.11.0", repo: "https://grafana-community.github.io/helm-charts" },
   alloy: { chart: "alloy", version: "1.11.1", repo: "https://grafana.github.io/helm-charts" },
   jaeger: { chart: "jaeger", version: "4.11.1", repo: "https://jaegertracing.github.io/helm-charts" },
+  /** Jaeger's trace store where `scale` is distributed and AWS is off (infra/tracing/jaeger-storage.ts). */
+  opensearch: { chart: "opensearch", version: "3.6.0", repo: "https://opensearch-project.github.io/helm-charts" },
   otelCollector: {
     chart: "opentelemetry-collector",
     version: "0.170.0",

@@ -48,7 +48,9 @@ export const FREE_FORM: Record<string, string[]> = {
     "rollout_operator",
   ],
   // The chart merges `config` into the collector's configuration; `ports` is keyed by any port name.
-  "opentelemetry-collector": ["config", "ports"],
+  // podDisruptionBudget.maxUnavailable is only a comment in the defaults and service.clusterIP absent from them;
+  // both are read by the templates (pdb.yaml, service.yaml).
+  "opentelemetry-collector": ["config", "ports", "podDisruptionBudget.maxUnavailable", "service.clusterIP"],
   "kube-prometheus-stack": [
     "alertmanager.config", // Alertmanager's own configuration
     "grafana.grafana.ini", // grafana.ini sections (grafana sub-chart)
@@ -66,7 +68,12 @@ export const FREE_FORM: Record<string, string[]> = {
     "jaeger.resources",
     // Read by the all-in-one Deployment template (pod labels) but absent from the defaults.
     "jaeger.podLabels",
+    // SecurityContext objects the index cleaner template copies verbatim (toYaml).
+    "esIndexCleaner.securityContext",
+    "esIndexCleaner.podSecurityContext",
   ],
+  // SecurityContexts and ResourceRequirements copied with toYaml; storageClass is only a comment in the defaults.
+  opensearch: ["securityContext", "podSecurityContext", "resources", "persistence.storageClass"],
   // A Kubernetes ResourceRequirements object copied verbatim; the defaults show only requests.
   alloy: ["configReloader.resources"],
   // The exporter's own module config (written to its ConfigMap as is); fullnameOverride is read by the

@@ -81,6 +81,15 @@ export const distributedSchema = z
                 error: 'must be an OpenSearch instance type such as "r6g.large.search"',
               })
               .default("r6g.large.search"),
+            /** With aws.enabled: the domain's VPC placement (without it the domain has a public endpoint). */
+            vpc: z
+              .strictObject({
+                subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "must be a subnet id" })).min(1),
+                securityGroupIds: z
+                  .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: "must be a security group id" }))
+                  .min(1),
+              })
+              .optional(),
           })
           .default({ nodes: 3, storageGi: 100, instanceType: "r6g.large.search" }),
       })

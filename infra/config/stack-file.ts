@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { mergeValues, repoRoot, type Values } from "../charts/values-files";
+import { coalesceValues } from "../charts/values-check";
+import { repoRoot, type Values } from "../charts/values-files";
 import { parseStackConfig, type StackConfig } from "./schema";
 
 export const PLATFORM_CONFIG_KEY = "observability-platform:platform";
@@ -35,12 +36,15 @@ export function readStackOverlay(file: string): Values {
   return platform as Values;
 }
 
-/** The stack file's config with `overlay` merged into its `platform` object (maps merge; lists, scalars replace). */
+/**
+ * The stack file's config with `overlay` merged into its `platform` object as Helm merges values: maps merge,
+ * lists and scalars replace, and a null removes the key (e.g. a `url` remote write's `url` when switching to AMP).
+ */
 export function stackConfigFileWith(stack: string, overlay?: Values): Record<string, string> {
   const file = stackConfigFile(stack);
   if (!overlay) return file;
   const platform = JSON.parse(file[PLATFORM_CONFIG_KEY] ?? "{}") as Values;
-  return { ...file, [PLATFORM_CONFIG_KEY]: JSON.stringify(mergeValues(platform, overlay)) };
+  return { ...file, [PLATFORM_CONFIG_KEY]: JSON.stringify(coalesceValues(platform, overlay)) };
 }
 
 /** The validated `platform` object of a stack file, with an overlay laid over it. */

@@ -12,13 +12,14 @@ import { shell } from "./shell";
 /**
  * The `job` each component's metrics carry, as its ServiceMonitor names it (preflight checks these against
  * the rendered monitors): the operator's Service name for kube-prometheus-stack's parts, the release for
- * the charts'; Loki's chart names its job `<namespace>/loki`, Jaeger's monitor is the program's.
+ * the charts'; Loki's chart names its job `<namespace>/loki` (`<namespace>/loki-read|write|backend` in simple
+ * scalable mode), Jaeger's monitor is the program's.
  */
 export const COMPONENT_JOBS = {
   prometheus: PLATFORM_SERVICES.prometheus.name,
   alertmanager: PLATFORM_SERVICES.alertmanager.name,
   grafana: PLATFORM_SERVICES.grafana.name,
-  loki: `(.+/)?${RELEASES.loki}`,
+  loki: `(.+/)?${RELEASES.loki}(-(read|write|backend))?`,
   alloy: RELEASES.alloy,
   collector: RELEASES.collector,
   jaeger: RELEASES.jaeger,

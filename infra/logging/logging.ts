@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { lokiStatements } from "../aws/policies";
 import { WorkloadRole } from "../aws/workload-role";
@@ -6,9 +7,10 @@ import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
-import { clusterUrl, collectorOtlpHttpUrl, type Namespaces, PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { collectorOtlpHttpUrl, LOKI_OBJECT_STORE_SECRET, lokiUrl, type Namespaces, RELEASES } from "../platform/naming";
+import { requireSecret } from "../platform/secrets";
 import { alloyPipeline } from "./alloy-config";
-import { lokiValues } from "./values";
+import { lokiObjectStore, lokiValues } from "./values";
 
 export interface LogsBucketArgs {
   retentionDays: number;
@@ -63,7 +65,10 @@ export interface LoggingArgs {
   awsTags: Record<string, string>;
 }
 
-/** Loki (monolithic, retention on) and Alloy shipping every pod's logs to it. */
+/**
+ * Loki with retention on (one binary in `single`; read, write and backend targets behind the chart's gateway on
+ * object storage in `distributed`) and Alloy shipping every pod's logs to it.
+ */
 export class Logging extends pulumi.ComponentResource {
   readonly lokiValues: Record<string, unknown>;
   readonly alloyValues: Record<string, unknown>;
@@ -73,13 +78,13 @@ export class Logging extends pulumi.ComponentResource {
   constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("observability-platform:logging:Logging", name, {}, opts);
     const { config, namespaces: ns, labels } = args;
-    const loki = PLATFORM_SERVICES.loki;
-    this.lokiUrl = clusterUrl(loki.name, ns.platform, loki.port);
+    this.lokiUrl = lokiUrl(config, ns);
     this.lokiPushUrl = `${this.lokiUrl}/loki/api/v1/push`;
 
     let s3: { bucket: pulumi.Output<string>; region: string } | undefined;
     let lokiRole: WorkloadRole | undefined;
-    if (config.aws.enabled && config.environment === "prod") {
+    // prod keeps its logs on S3 when AWS is on; `distributed` needs an object store wherever it runs
+    if (config.aws.enabled && (config.environment === "prod" || config.scale === "distributed")) {
       const logs = new LogsBucket(
         `${name}-loki-bucket`,
         { retentionDays: config.logs.retentionDays, tags: args.awsTags },
@@ -100,17 +105,35 @@ export class Logging extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    this.lokiValues = mergeValues(
-      staticValues("loki"),
-      lokiValues(config, labels, { s3: s3 && { bucket: s3.bucket as unknown as string, region: s3.region } }),
-    );
+    const storage = { s3: s3 && { bucket: s3.bucket as unknown as string, region: s3.region } };
+    this.lokiValues = mergeValues(staticValues("loki"), lokiValues(config, labels, storage));
+    // an S3-compatible store's keys: Pulumi secrets into a Secret Loki reads as env vars (never chart values)
+    const keys =
+      lokiObjectStore(config, storage).kind === "s3-compatible"
+        ? new k8s.core.v1.Secret(
+            `${name}-loki-object-store`,
+            {
+              metadata: {
+                name: LOKI_OBJECT_STORE_SECRET.name,
+                namespace: ns.platform,
+                labels: { ...labels, "app.kubernetes.io/name": "loki" },
+              },
+              type: "Opaque",
+              stringData: {
+                [LOKI_OBJECT_STORE_SECRET.accessKeyId]: requireSecret("lokiObjectStoreAccessKeyId"),
+                [LOKI_OBJECT_STORE_SECRET.secretAccessKey]: requireSecret("lokiObjectStoreSecretAccessKey"),
+              },
+            },
+            { parent: this },
+          )
+        : undefined;
     pinnedChart(
       `${name}-loki`,
       "loki",
       { name: RELEASES.loki, namespace: ns.platform, values: this.lokiValues },
       this,
       undefined,
-      lokiRole ? [lokiRole] : [],
+      [...(lokiRole ? [lokiRole] : []), ...(keys ? [keys] : [])],
     );
 
     this.alloyValues = mergeValues(staticValues("alloy"), {

@@ -5,6 +5,7 @@ import {
   AWS_DATASOURCE_UIDS,
   clusterUrl,
   DATASOURCE_UIDS,
+  lokiUrl,
   type Namespaces,
   PLATFORM_SERVICES,
 } from "../platform/naming";
@@ -142,11 +143,14 @@ export function peerDatasources(peer: PeerStores): Record<string, unknown>[] {
  * (The local Prometheus datasource is the chart's own, uid `prometheus`; its exemplar link is set in
  * `exemplarTraceIdDestinations`.)
  */
-export function grafanaDatasources(ns: Namespaces, peers: readonly PeerStores[] = []): Record<string, unknown>[] {
-  const loki = PLATFORM_SERVICES.loki;
+export function grafanaDatasources(
+  ns: Namespaces,
+  peers: readonly PeerStores[] = [],
+  scale: StackConfig["scale"] = "single",
+): Record<string, unknown>[] {
   const jaeger = PLATFORM_SERVICES.jaeger;
   return [
-    lokiDatasource("Loki", DATASOURCE_UIDS, clusterUrl(loki.name, ns.platform, loki.port), true),
+    lokiDatasource("Loki", DATASOURCE_UIDS, lokiUrl({ scale }, ns), true),
     jaegerDatasource("Jaeger", DATASOURCE_UIDS, clusterUrl(jaeger.name, ns.platform, jaeger.queryPort), true),
     ...peers.flatMap(peerDatasources),
   ];

@@ -1,13 +1,26 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RESPONDER_PATHS } from "../../contract";
 import { type AlertReceivers, alertmanagerConfig, type ResponderReceiver } from "../alerting/alertmanager";
 import { ruleGroupsFor } from "../alerting/rule-set";
+import { ampWorkspaceArn, workloadRoleName, writesToAmp } from "../aws/names";
+import { grafanaAmpStatements, policyDocument, prometheusStatements } from "../aws/policies";
+import { WorkloadRole } from "../aws/workload-role";
 import { pinnedChart } from "../charts/chart";
 import { mergeValues, staticValues } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
-import { clusterUrl, type Namespaces, PLATFORM_SERVICES, RELEASES, RESPONDER_TOKEN } from "../platform/naming";
+import {
+  AWS_DATASOURCE_UIDS,
+  clusterUrl,
+  type Namespaces,
+  PLATFORM_SERVICES,
+  RELEASES,
+  RESPONDER_TOKEN,
+} from "../platform/naming";
+import { requireSecret } from "../platform/secrets";
+import { ampDatasource, REMOTE_WRITE_SECRET, remoteWriteSecretKeys } from "./remote-write";
 import { alertmanagerSecretFile, GRAFANA_ADMIN_KEYS, monitoringValues } from "./values";
 
 export interface MonitoringArgs {
@@ -16,6 +29,8 @@ export interface MonitoringArgs {
   labels: Record<string, string>;
   /** Webhook URLs and token (Pulumi secrets); absent ones become no-op receivers. */
   alertReceivers?: pulumi.Input<AlertReceivers>;
+  /** environment, team, cost-center, managed-by: the AMP workspace's and the Prometheus role's tags. */
+  awsTags?: Record<string, string>;
 }
 
 /**
@@ -66,7 +81,17 @@ export class Monitoring extends pulumi.ComponentResource {
     const alertmanager = pulumi
       .output(args.alertReceivers ?? {})
       .apply((r) => alertmanagerConfig({ responder: responderReceiver(ns), ...r }));
-    this.values = mergeValues(staticValues("kubePrometheusStack"), monitoringValues(config, ns, labels, secretName));
+    const amp = writesToAmp(config) ? this.ampWorkspace(name, args) : undefined;
+    this.remoteWriteSecret(name, args);
+    this.values = mergeValues(
+      staticValues("kubePrometheusStack"),
+      monitoringValues(config, ns, labels, secretName, amp?.id),
+    );
+    if (amp) {
+      // Grafana reads the long-term store through SigV4 with its own role
+      const grafana = this.values.grafana as { additionalDataSources: unknown[] };
+      grafana.additionalDataSources.push(ampDatasource(config.aws.region as string, amp.id, AWS_DATASOURCE_UIDS.amp));
+    }
     (this.values.alertmanager as Record<string, unknown>).config = alertmanager;
 
     // Rules as PrometheusRule objects in the platform namespace: Prometheus loads them from its environment's namespaces.
@@ -100,5 +125,57 @@ export class Monitoring extends pulumi.ComponentResource {
       grafana: clusterUrl(s.grafana.name, ns.platform, s.grafana.port),
     };
     this.registerOutputs({ urls: this.urls, grafanaAdminPassword: this.grafanaAdminPassword });
+  }
+
+  /**
+   * The remote-write credentials as a Secret in Prometheus' namespace (the operator reads it by name), filled from
+   * the Pulumi secrets; none without auth.
+   */
+  private remoteWriteSecret(name: string, args: MonitoringArgs): void {
+    const keys = Object.entries(remoteWriteSecretKeys(args.config));
+    if (keys.length === 0) return;
+    new k8s.core.v1.Secret(
+      `${name}-remote-write`,
+      {
+        metadata: {
+          name: REMOTE_WRITE_SECRET.name,
+          namespace: args.namespaces.platform,
+          labels: { ...args.labels, "app.kubernetes.io/name": "prometheus" },
+        },
+        type: "Opaque",
+        stringData: Object.fromEntries(keys.map(([key, pulumiKey]) => [key, requireSecret(pulumiKey)])),
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * The Amazon Managed Service for Prometheus workspace, Prometheus' role (remote write on it only) and
+   * Grafana's extra policy (queries on it only). Grafana's role itself is AwsIdentity's.
+   */
+  private ampWorkspace(name: string, args: MonitoringArgs): aws.amp.Workspace {
+    const { config, namespaces: ns } = args;
+    const tags = args.awsTags ?? {};
+    const workspace = new aws.amp.Workspace(
+      `${name}-amp`,
+      { alias: `${config.namespacePrefix}-${config.environment}`, tags },
+      { parent: this },
+    );
+    const arn = workspace.id.apply((id) => ampWorkspaceArn(config, id));
+    new WorkloadRole(
+      `${name}-prometheus-role`,
+      { config, workload: "prometheus", namespace: ns.platform, statements: arn.apply(prometheusStatements), tags },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-grafana-amp`,
+      {
+        role: workloadRoleName(config, "grafana"),
+        name: "grafana-amp-query",
+        policy: arn.apply((a) => JSON.stringify(policyDocument(grafanaAmpStatements(a)))),
+      },
+      { parent: this },
+    );
+    return workspace;
   }
 }

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { COST_LABELS } from "../../contract";
 import { serviceAccountValues } from "../aws/names";
 import type { Values } from "../charts/values-files";
@@ -5,6 +6,7 @@ import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
 import { type Namespaces, RESPONDER_TOKEN } from "../platform/naming";
 import { awsDatasources, awsGrafanaPlugins, EXEMPLAR_DESTINATION, grafanaDatasources } from "./datasources";
+import { distributedPrometheusSpec } from "./remote-write";
 
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
@@ -61,6 +63,8 @@ export function monitoringValues(
   ns: Namespaces,
   labels: Record<string, string>,
   grafanaAdminSecret: string,
+  /** The Amazon Managed Service for Prometheus workspace Prometheus remote-writes to (kind "amp"). */
+  ampWorkspaceId?: pulumi.Input<string>,
 ): Values {
   const { metrics, storage } = config;
   const ownership = chartLabels(labels);
@@ -77,6 +81,8 @@ export function monitoringValues(
     },
     "prometheus-node-exporter": { commonLabels: ownership },
     prometheus: {
+      // IRSA: the role that signs remote writes to AMP (SigV4); {} without AMP
+      ...serviceAccountValues(config, "prometheus"),
       prometheusSpec: {
         replicas: metrics.replicas,
         scrapeInterval: metrics.scrapeInterval,
@@ -92,6 +98,8 @@ export function monitoringValues(
         probeNamespaceSelector: ownNamespaces,
         scrapeConfigNamespaceSelector: ownNamespaces,
         ...(storage.persistent ? { storageSpec: volumeClaim(config, metrics.storageGi) } : {}),
+        // distributed: replicas from distributed.prometheus, one per node, remote write ({} in single)
+        ...distributedPrometheusSpec(config, ns, ampWorkspaceId),
       },
     },
     alertmanager: {
@@ -125,7 +133,7 @@ export function monitoringValues(
       },
       // the X-Ray plugin (pinned) and the CloudWatch/X-Ray datasources only when aws.enabled
       ...awsGrafanaPlugins(config),
-      additionalDataSources: [...grafanaDatasources(ns, config.peers), ...awsDatasources(config)],
+      additionalDataSources: [...grafanaDatasources(ns, config.peers, config.scale), ...awsDatasources(config)],
     },
   };
 }

@@ -10,7 +10,11 @@ export const RELEASES = {
   loki: "loki",
   alloy: "alloy",
   collector: "otel-collector",
+  /** With `scale: distributed`: the stateless OTLP tier in front of the collector (infra/tracing/collector-tiers.ts). */
+  otelGateway: "otel-gateway",
   jaeger: "jaeger",
+  /** Jaeger's trace store in `scale: distributed` without AWS (infra/tracing/jaeger-storage.ts). */
+  opensearch: "opensearch",
   blackboxExporter: "blackbox-exporter",
   /** Chaos Mesh and the Pushgateway of game-day results: only where `chaos.enabled` (infra/chaos/). */
   chaosMesh: "chaos-mesh",
@@ -25,6 +29,8 @@ export const PLATFORM_SERVICES = {
   alertmanager: { name: `${RELEASES.monitoring}-alertmanager`, port: 9093 },
   grafana: { name: `${RELEASES.monitoring}-grafana`, port: 80 },
   loki: { name: RELEASES.loki, port: 3100 },
+  /** With `scale: distributed`: the loki chart's nginx gateway, routing pushes to its write target, queries to read. */
+  lokiGateway: { name: `${RELEASES.loki}-gateway`, port: 80 },
   collector: {
     name: RELEASES.collector,
     otlpHttpPort: OTLP_HTTP_PORT,
@@ -32,6 +38,8 @@ export const PLATFORM_SERVICES = {
     metricsPort: 8888,
     spanMetricsPort: 8889,
   },
+  /** With `scale: distributed` the services export here; it load-balances spans by trace id to the collector. */
+  otelGateway: { name: RELEASES.otelGateway, otlpHttpPort: OTLP_HTTP_PORT, otlpGrpcPort: 4317, metricsPort: 8888 },
   jaeger: {
     name: RELEASES.jaeger,
     otlpGrpcPort: 4317,
@@ -42,6 +50,8 @@ export const PLATFORM_SERVICES = {
     /** The chart's name for the metrics port on its Service. */
     metricsPortName: "internal-metrics",
   },
+  /** OpenSearch's client Service (the chart's `masterService`); HTTPS with the security plugin. */
+  opensearch: { name: "opensearch-cluster-master", port: 9200 },
   /** The prober every Probe object names (`spec.prober.url`); the chart's Service port. */
   blackboxExporter: { name: RELEASES.blackboxExporter, port: 9115 },
   /** The alert responder (infra/responder/): Alertmanager posts to it; it targets the container port by name. */
@@ -51,6 +61,13 @@ export const PLATFORM_SERVICES = {
   chaosDashboard: { name: "chaos-dashboard", port: 2333 },
   /** Where the game-day runner pushes its results (fullnameOverride in charts-values/prometheus-pushgateway.yaml). */
   pushgateway: { name: RELEASES.pushgateway, port: 9091 },
+} as const;
+
+/** Keys of an S3-compatible store for Loki (`distributed` without AWS): a Secret the program creates, read as env vars. */
+export const LOKI_OBJECT_STORE_SECRET = {
+  name: `${RELEASES.loki}-object-store`,
+  accessKeyId: "access-key-id",
+  secretAccessKey: "secret-access-key",
 } as const;
 
 /** The Secret holding the responder's bearer token: read by the responder and by Alertmanager (a mounted file). */
@@ -69,7 +86,12 @@ export const POD_LABELS = {
    */
   alertmanager: { "app.kubernetes.io/name": "alertmanager", alertmanager: ALERTMANAGER_RESOURCE },
   collector: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": RELEASES.collector },
+  otelGateway: {
+    "app.kubernetes.io/name": "opentelemetry-collector",
+    "app.kubernetes.io/instance": RELEASES.otelGateway,
+  },
   jaeger: { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": RELEASES.jaeger },
+  opensearch: { "app.kubernetes.io/name": "opensearch", "app.kubernetes.io/instance": RELEASES.opensearch },
   blackboxExporter: {
     "app.kubernetes.io/name": "prometheus-blackbox-exporter",
     "app.kubernetes.io/instance": RELEASES.blackboxExporter,
@@ -97,7 +119,7 @@ export const POD_LABELS = {
 export const DATASOURCE_UIDS = { prometheus: "prometheus", loki: "loki", jaeger: "jaeger" } as const;
 
 /** The AWS datasources' uids (only with `aws.enabled`); apart from DATASOURCE_UIDS, which peers reuse per environment. */
-export const AWS_DATASOURCE_UIDS = { cloudwatch: "cloudwatch", xray: "xray" } as const;
+export const AWS_DATASOURCE_UIDS = { cloudwatch: "cloudwatch", xray: "xray", amp: "amp" } as const;
 
 export interface Namespaces {
   platform: string;
@@ -118,9 +140,26 @@ export function clusterUrl(service: string, namespace: string, port: number): st
   return `http://${clusterAddress(service, namespace, port)}`;
 }
 
+/** Loki's entry point for Alloy and Grafana: the single binary's Service, or the gateway in `distributed`. */
+export function lokiUrl(config: Pick<StackConfig, "scale">, ns: Namespaces): string {
+  const loki = config.scale === "distributed" ? PLATFORM_SERVICES.lokiGateway : PLATFORM_SERVICES.loki;
+  return clusterUrl(loki.name, ns.platform, loki.port);
+}
+
 /** The collector's OTLP/HTTP receiver: what the services export to, and where Alloy forwards logs for AWS. */
 export function collectorOtlpHttpUrl(ns: Namespaces): string {
   return clusterUrl(PLATFORM_SERVICES.collector.name, ns.platform, PLATFORM_SERVICES.collector.otlpHttpPort);
+}
+
+/** Where the services and the responder send OTLP: the collector, or its gateway tier in `distributed`. */
+export function otlpEntry(config: Pick<StackConfig, "scale">, ns: Namespaces) {
+  const distributed = config.scale === "distributed";
+  const svc = distributed ? PLATFORM_SERVICES.otelGateway : PLATFORM_SERVICES.collector;
+  return {
+    url: clusterUrl(svc.name, ns.platform, svc.otlpHttpPort),
+    podLabels: distributed ? POD_LABELS.otelGateway : POD_LABELS.collector,
+    port: svc.otlpHttpPort,
+  };
 }
 
 /** The image of a demo service: `<registry>/<service>-service:<tag>`. */

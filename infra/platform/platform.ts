@@ -23,7 +23,7 @@ import { serviceLogging } from "../services/logging-env";
 import { Microservice } from "../services/microservice";
 import { Tracing } from "../tracing/tracing";
 import { commonLabels } from "./labels";
-import { namespaces, PLATFORM_SERVICES, POD_LABELS, serviceImage } from "./naming";
+import { namespaces, otlpEntry, PLATFORM_SERVICES, POD_LABELS, serviceImage } from "./naming";
 
 export interface ObservabilityPlatformArgs {
   config: StackConfig;
@@ -110,7 +110,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
 
     this.monitoring = new Monitoring(
       `${name}-monitoring`,
-      { config, namespaces: ns, labels: labelsFor("monitoring"), alertReceivers: args.alertReceivers },
+      { config, namespaces: ns, labels: labelsFor("monitoring"), alertReceivers: args.alertReceivers, awsTags },
       { ...afterNamespaces, dependsOn: [...namespaceResources, ...afterIdentity] },
     );
     new Dashboards(
@@ -132,7 +132,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     );
     this.tracing = new Tracing(
       `${name}-tracing`,
-      { config, namespaces: ns, labels: labelsFor("tracing") },
+      { config, namespaces: ns, labels: labelsFor("tracing"), awsTags },
       { ...afterNamespaces, dependsOn: [...namespaceResources, this.monitoring, ...afterIdentity] },
     );
 
@@ -196,7 +196,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
             callers: callersOf(service),
             prometheusPodLabels: POD_LABELS.prometheus,
             proberPodLabels: POD_LABELS.blackboxExporter,
-            collectorPodLabels: POD_LABELS.collector,
+            collectorPodLabels: otlpEntry(config, ns).podLabels,
             scrapeInterval: config.metrics.scrapeInterval,
             logging: serviceLogging(config),
             adminTokenSecret: adminTokenSecret?.metadata.name,

@@ -32,6 +32,8 @@ const waitForRegistrations = () => (pulumi.runtime as unknown as { waitForRPCs()
 /** Computed outputs the program reads back; everything else echoes the inputs. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   if (type === "random:index/randomPassword:RandomPassword") return { ...inputs, result: `mock-${name}` };
+  if (type === "aws:opensearch/domain:Domain")
+    return { ...inputs, endpoint: `${inputs.domainName}-mock.es.amazonaws.com`, arn: `arn:aws:es:::domain/${name}` };
   if (type === "aws:s3/bucket:Bucket") return { ...inputs, bucket: `${name}-mock`, arn: `arn:aws:s3:::${name}-mock` };
   return inputs;
 }

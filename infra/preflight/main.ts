@@ -3,6 +3,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { evaluatePolicies, type HarnessResource, loadPolicyConfig } from "../../policies/harness";
 import { describeProjection, storageProjections } from "../capacity/projections";
+import { describeTier, tierCapacity, tierFindings } from "../capacity/tiers";
 import { repoRoot } from "../charts/values-files";
 import { StackConfigError } from "../config/schema";
 import { loadStackConfigWith, readStackOverlay, stackConfigFileWith } from "../config/stack-file";
@@ -94,6 +95,9 @@ export async function preflight(
   // Storage sizing needs only the config: checked with or without a render.
   const projections = storageProjections(config);
   for (const f of storageSizing(config, projections)) errors.push(`${f.check}: ${f.object}: ${f.message}`);
+  // Throughput of the distributed tiers against the peak (infra/capacity/tiers.ts): fails only in `distributed`.
+  const tiers = tierCapacity(config);
+  errors.push(...tierFindings(config, tiers));
   const programObjects: RenderedObject[] = [];
   const charts: CollectedResource[] = [];
   const others: CollectedResource[] = [];
@@ -225,6 +229,8 @@ export async function preflight(
   for (const c of rendered)
     summary.push(`  rendered     ${c.spec.release}: ${c.objects.length} objects (${c.spec.chart} ${c.spec.version})`);
   for (const p of projections) summary.push(`  sizing       ${p.ok ? "ok" : "UNDERSIZED"}: ${describeProjection(p)}`);
+  const ifDistributed = config.scale === "distributed" ? "" : " (if distributed)";
+  for (const t of tiers) summary.push(`  tier${ifDistributed}  ${describeTier(t)}`);
   lap("write");
   return { resources, rendered, ...(renderSkipped ? { renderSkipped } : {}), errors, warnings, summary, timings };
 }

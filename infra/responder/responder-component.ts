@@ -7,6 +7,7 @@ import { OPEN_RULE_REASON_ANNOTATION } from "../platform/labels";
 import {
   clusterUrl,
   type Namespaces,
+  otlpEntry,
   PLATFORM_SERVICES,
   POD_LABELS,
   RESPONDER_TOKEN,
@@ -188,7 +189,7 @@ export class Responder extends pulumi.ComponentResource {
             // (Prometheus' Service port is its pods' port, 9090)
             { to: [inPlatform(POD_LABELS.prometheus)], ports: tcp(PLATFORM_SERVICES.prometheus.port) },
             // its traces
-            { to: [inPlatform(POD_LABELS.collector)], ports: tcp(PLATFORM_SERVICES.collector.otlpHttpPort) },
+            { to: [inPlatform(otlpEntry(config, ns).podLabels)], ports: tcp(otlpEntry(config, ns).port) },
           ],
         },
       },

@@ -349,6 +349,38 @@ export const COMPONENT_SETTINGS: Record<ComponentKind, Record<string, Settings>>
       translation_strategy: "string",
       without_scope_info: "bool",
     },
+    // contrib exporter/loadbalancingexporter: the OTLP exporter template per backend (its endpoint is set by the
+    // exporter), the resolver finding the backends, exporterhelper timeout/retry/queue squashed in
+    loadbalancing: {
+      protocol: keys({
+        otlp: keys({
+          ...GRPC_CLIENT,
+          timeout: "duration",
+          retry_on_failure: RETRY_ON_FAILURE,
+          sending_queue: SENDING_QUEUE,
+        }),
+      }),
+      resolver: keys({
+        static: keys({ hostnames: strings }),
+        // port is a string in the Go struct (DNSResolver.Port)
+        dns: keys({ hostname: "string", port: "string", interval: "duration", timeout: "duration" }),
+        k8s: keys({ service: "string", ports: list("int"), return_hostnames: "bool", timeout: "duration" }),
+        aws_cloud_map: keys({
+          health_status: "string",
+          interval: "duration",
+          namespace: "string",
+          owner_account: "string",
+          port: "int",
+          service_name: "string",
+          timeout: "duration",
+        }),
+      }),
+      routing_attributes: strings,
+      routing_key: "string",
+      timeout: "duration",
+      retry_on_failure: RETRY_ON_FAILURE,
+      sending_queue: SENDING_QUEUE,
+    },
     // contrib exporter/awsemfexporter with internal/aws/awsutil.AWSSessionSettings squashed in. No
     // sending_queue, retry_on_failure or timeout: retries are the AWS SDK's (max_retries), the request
     // timeout is request_timeout_seconds.

@@ -36,6 +36,8 @@ export const policyConfigSchemas = {
   "resource-caps": policy({ maxReplicas: count, maxCpuCores: z.number().positive(), maxMemoryMi: count }),
   "no-chaos-in-prod": policy({ environment }),
   "aws-budget": policy({ environment }),
+  // prod must run the distributed modes (docs/scaling.md); dev and staging may stay single
+  "scale-distributed": policy({ environment, requireDistributed: z.boolean() }),
 };
 
 export type PolicyName = keyof typeof policyConfigSchemas;

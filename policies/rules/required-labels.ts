@@ -27,6 +27,8 @@ export const CHART_LABEL_PATHS = [
   "controller.podLabels",
   "customLabels",
   "podLabels",
+  // opensearch: every object it renders, pods included
+  "labels",
 ];
 
 /** The identity labels belong to the chart: set again through values they become duplicate keys. */

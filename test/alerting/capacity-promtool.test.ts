@@ -14,7 +14,12 @@ import { type AlertCase, withAnnotations } from "./harness";
 const describeTool = toolAvailable("promtool") ? describe : describe.skip;
 
 // prod: order 400, product 800 and user 700 req/s per replica, 30 % headroom, 160 Gi retention size, 200 Gi for logs.
-const config = parseStackConfig(JSON.parse(stackConfigFile("prod")["observability-platform:platform"] as string));
+// prod's capacity numbers with its stores on local volumes (`single`): distributed prod keeps Loki's chunks and
+// Jaeger's spans off-cluster-volume, and has only Prometheus' store rule (test/alerting/capacity-rules.test.ts)
+const config = parseStackConfig({
+  ...JSON.parse(stackConfigFile("prod")["observability-platform:platform"] as string),
+  scale: "single",
+});
 const ns = namespaces(config);
 const rules = ruleGroupsFor(config, ns).flatMap((g) => g.rules);
 const a = ALERT_NAMES;

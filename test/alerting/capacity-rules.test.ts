@@ -12,6 +12,8 @@ const configOf = (stack: string, edit: (c: Record<string, any>) => void = () => 
 };
 const capacityRules = (config: StackConfig) => capacityRuleGroup(config, namespaces(config)).rules;
 const storageRules = (config: StackConfig) => storageRuleGroup(config, namespaces(config)).rules;
+/** prod's volumes with the single-node backends: distributed Loki and Jaeger keep no bounded volume. */
+const singleProd = () => configOf("prod", (c) => (c.scale = "single"));
 
 describe("capacity rules", () => {
   test("the headroom threshold is the utilisation at the planned peak: 1/1.3 for 30 %, 1/1.5 for 50 %, 1 without headroom", () => {
@@ -62,14 +64,15 @@ describe("capacity rules", () => {
 });
 
 describe("storage rules", () => {
-  test("dev watches Prometheus and Loki; stacks with Jaeger on disk watch Jaeger too", () => {
+  test("dev watches Prometheus and Loki, Jaeger too where on disk; distributed prod only Prometheus", () => {
     const stores = (stack: string) => storageRules(configOf(stack)).map((r) => r.labels?.[STORE_LABEL]);
     expect(stores("dev")).toEqual(["prometheus", "loki"]);
-    expect(stores("prod")).toEqual(["prometheus", "loki", "jaeger"]);
+    expect(stores("prod")).toEqual(["prometheus"]);
+    expect(storageRules(singleProd()).map((r) => r.labels?.[STORE_LABEL])).toEqual(["prometheus", "loki", "jaeger"]);
   });
 
   test("each compares against its configured limit in bytes, predicting 4 days ahead from 6 hours", () => {
-    const [prometheus, loki, jaeger] = storageRules(configOf("prod"));
+    const [prometheus, loki, jaeger] = storageRules(singleProd());
     expect(prometheus?.expr).toContain(`/ ${160 * 2 ** 30} > 0.85 and predict_linear(`);
     expect(prometheus?.expr).toContain(`[6h:15m], 345600) > ${160 * 2 ** 30}`);
     // the environment's own stores only (its platform namespace): another environment may share the Prometheus
@@ -83,7 +86,7 @@ describe("storage rules", () => {
   });
 
   test("Loki and Jaeger stay quiet where the kubelet reports their claim; Prometheus (retention size) never does", () => {
-    const [prometheus, loki, jaeger] = storageRules(configOf("prod"));
+    const [prometheus, loki, jaeger] = storageRules(singleProd());
     expect(prometheus?.expr).not.toContain("unless");
     expect(loki?.expr).toMatch(
       /unless on\(\) kubelet_volume_stats_used_bytes\{namespace="obs-prod-platform",persistentvolumeclaim=~"storage-loki-\[0-9\]\+"\}$/,

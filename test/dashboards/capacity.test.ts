@@ -6,6 +6,7 @@ import { GIB } from "../../infra/capacity/sizing";
 import { CHARTS } from "../../infra/charts/pins";
 import { chartDefaultsDir } from "../../infra/charts/values-check";
 import { parseStackConfig } from "../../infra/config/schema";
+import { loadStackConfig } from "../../infra/config/stack-file";
 import { buildCapacityDashboard, CAPACITY_METRICS, capacityDashboardOptions } from "../../infra/dashboards/capacity";
 import {
   DASHBOARD_VARIABLES,
@@ -103,16 +104,13 @@ describe("capacity dashboard", () => {
       ["prometheus limit", `vector(${4 * GIB})`],
       ["loki limit", `vector(${5 * GIB})`],
     ]);
-    expect(limits("prod")).toEqual([
-      ["prometheus limit", `vector(${160 * GIB})`],
-      ["loki limit", `vector(${200 * GIB})`],
-      ["jaeger limit", `vector(${200 * GIB})`],
-    ]);
-    const days = panel(built.prod, "Days until full");
+    // distributed prod: Loki's chunks are in object storage and Jaeger's spans in OpenSearch, no local store limit
+    expect(limits("prod")).toEqual([["prometheus limit", `vector(${160 * GIB})`]]);
+    const days = panel(built.staging, "Days until full");
     expect(days.targets.map((t: { expr: string }) => t.expr)).toEqual(
       expect.arrayContaining([
         expect.stringContaining(
-          'deriv((sum(increase(loki_ingester_chunk_stored_bytes_total{namespace="obs-prod-platform"}[31d]))',
+          `deriv((sum(increase(loki_ingester_chunk_stored_bytes_total{namespace="obs-staging-platform"}[${loadStackConfig("staging").logs.retentionDays}d]))`,
         ),
       ]),
     );

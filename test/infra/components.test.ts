@@ -58,9 +58,8 @@ describe("Logging per environment", () => {
   test.each([
     ["dev", "72h"],
     ["staging", "336h"],
-    ["prod", "744h"],
   ] as const)(
-    "%s: Loki retention on, period %s, filesystem on a PVC only where storage is persistent",
+    "%s (single): Loki retention on, period %s, filesystem on a PVC only where storage is persistent",
     (stack, period) => {
       const loki = values(stack, RELEASES.loki);
       expect(loki.loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
@@ -134,8 +133,16 @@ describe("Tracing per environment", () => {
     },
   );
 
-  test("collector: contrib image pinned, one replica (tail sampling needs whole traces), self-metrics scraped", () => {
-    const collector = values("prod", RELEASES.collector);
+  test("prod (distributed): Loki retention on, period 744h, simple scalable on S3 with the compactor's deletes there", () => {
+    const loki = values("prod", RELEASES.loki);
+    expect(loki.deploymentMode).toBe("SimpleScalable");
+    expect(loki.loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "s3" });
+    expect(loki.loki.limits_config.retention_period).toBe("744h");
+    expect(loki.singleBinary.replicas).toBe(0);
+  });
+
+  test("collector: contrib image pinned, one replica in single (tail sampling needs whole traces), self-metrics scraped", () => {
+    const collector = values("staging", RELEASES.collector);
     expect(collector.image).toEqual({
       repository: "otel/opentelemetry-collector-contrib",
       tag: expect.stringMatching(/^\d+\.\d+\.\d+$/),
@@ -153,7 +160,7 @@ describe("Tracing per environment", () => {
 
   test.each([
     ["staging", "72h"],
-    ["prod", "168h"],
+    // prod is distributed: Jaeger on OpenSearch (test/tracing/jaeger-opensearch.test.ts)
   ] as const)("%s: Jaeger keeps traces in badger on a PVC, not ephemeral, TTL %s", (stack, ttl) => {
     const jaeger = values(stack, RELEASES.jaeger);
     expect(jaeger.userconfig.extensions.jaeger_storage.backends.primary_store.badger).toMatchObject({

@@ -50,11 +50,15 @@ describe.each(STACKS)("stack %s under the mock runtime", (stack) => {
 
   test("every chart gets the common labels through its own label values", () => {
     const charts = result.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart");
-    // Chaos Mesh and the Pushgateway only where chaos is enabled (dev, staging)
-    expect(charts).toHaveLength(stack === "prod" ? 6 : 8);
+    // Chaos Mesh and the Pushgateway only where chaos is enabled (dev, staging); prod (distributed) adds the
+    // collector gateway and OpenSearch
+    expect(charts).toHaveLength(8);
+    if (stack === "prod")
+      expect(charts.map((c) => c.inputs.name)).toEqual(expect.arrayContaining(["otel-gateway", "opensearch"]));
     for (const c of charts) {
       const v = c.inputs.values;
-      const labels = v.commonLabels ?? v.additionalLabels ?? v.controller?.podLabels ?? v.customLabels ?? v.podLabels;
+      const labels =
+        v.commonLabels ?? v.additionalLabels ?? v.controller?.podLabels ?? v.customLabels ?? v.podLabels ?? v.labels;
       expect([c.inputs.name, labels?.environment, labels?.team]).toEqual([c.inputs.name, stack, "platform"]);
     }
   });

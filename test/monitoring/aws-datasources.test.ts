@@ -132,9 +132,16 @@ describe("aws.enabled true", () => {
     const uids = [grafana.sidecar.datasources.uid ?? DATASOURCE_UIDS.prometheus, ...additional.map((d) => d.uid)];
     // the set under test really holds peers and AWS
     expect(uids).toEqual(
-      expect.arrayContaining(["prometheus-staging", "jaeger-staging", ...Object.values(AWS_DATASOURCE_UIDS)]),
+      expect.arrayContaining([
+        "prometheus-staging",
+        "jaeger-staging",
+        AWS_DATASOURCE_UIDS.cloudwatch,
+        AWS_DATASOURCE_UIDS.xray,
+      ]),
     );
     expect(new Set(uids).size).toBe(uids.length);
+    // the AMP datasource (added by the Monitoring component once its workspace exists) takes a uid none of these has
+    expect(uids).not.toContain(AWS_DATASOURCE_UIDS.amp);
   });
 
   test("a config that skipped validation and has no region is refused, naming aws.region", () => {

@@ -34,6 +34,7 @@ test("a stack checked against a stricter environment's bounds fails (the policie
       "loki-retention",
       "no-chaos-in-prod",
       "prometheus-retention",
+      "scale-distributed",
     ].sort(),
   );
 });

@@ -44,7 +44,8 @@ describe("storage-sizing check", () => {
 });
 
 describe("store-claims check", () => {
-  const prod = configOf("prod");
+  // prod's stores in `scale: single` (Loki's and Badger's claims); distributed ones have no single claim to watch
+  const prod = configOf("prod", (c) => (c.scale = "single"));
   const lokiSet = obj({
     apiVersion: "apps/v1",
     kind: "StatefulSet",
@@ -72,6 +73,10 @@ describe("store-claims check", () => {
   test("claims in another namespace do not count", () => {
     const elsewhere = obj({ ...jaegerClaim.object, metadata: { name: "jaeger-badger", namespace: "default" } });
     expect(storeClaimsExist([lokiSet, elsewhere], prod).map((f) => f.check)).toEqual(["store-claims"]);
+  });
+
+  test("distributed prod watches no Badger claim: Jaeger writes to OpenSearch", () => {
+    expect(storeClaimsExist([lokiSet], configOf("prod"))).toEqual([]);
   });
 
   test("dev (no persistent storage) has no claims to check", () => {

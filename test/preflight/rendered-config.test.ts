@@ -22,6 +22,8 @@ import {
 import { asKubernetesObject } from "../../infra/preflight/collect";
 import { preflight } from "../../infra/preflight/main";
 import type { KubernetesObject, RenderedObject } from "../../infra/render/render";
+import { lokiDistributedSet } from "../logging/loki-objects";
+import { jaegerOpenSearchSet } from "../tracing/jaeger-opensearch-set";
 
 // Small object sets shaped like the charts render them; each broken variant changes one thing.
 
@@ -138,6 +140,7 @@ function jaegerConfig(c: StackConfig): Obj {
 
 /** Like the Jaeger chart: Deployment and Service without metadata.namespace (the release's applies). */
 function jaegerSet(c: StackConfig, edit: { config?: (cfg: Obj) => void; deploy?: (d: Obj) => void } = {}) {
+  if (c.scale === "distributed") return jaegerOpenSearchSet(c, NS); // mutations: test/tracing/jaeger-opensearch.test.ts
   const cfg = jaegerConfig(c);
   edit.config?.(cfg);
   const labels = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/component": "all-in-one" };
@@ -146,6 +149,7 @@ function jaegerSet(c: StackConfig, edit: { config?: (cfg: Obj) => void; deploy?:
     kind: "Deployment",
     metadata: { name: "jaeger" },
     spec: {
+      strategy: { type: "Recreate" },
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
@@ -260,6 +264,25 @@ function collectorSet(c: StackConfig, edit: (cfg: Obj) => void = () => {}) {
   return [configMap("otel-collector", "otel-collector", { relay: stringify(cfg) }), rendered("otel-collector", deploy)];
 }
 
+// prod's distributed Prometheus (Pulumi.prod.yaml): one per node, basic-auth remote write; queue by hand from
+// (200000 + 300 × 30) series / 30 s × 1.3 headroom / 4000 samples/s per shard → 3, and 10 × the rate → 18 shards
+const secretRef = (key: string) => ({ name: "kps-prometheus-remote-write", key });
+const distributedPrometheus = {
+  affinity: {
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: {} }],
+    },
+  },
+  remoteWrite: [
+    {
+      name: "long-term",
+      url: "https://metrics.internal.example.com/api/v1/push",
+      basicAuth: { username: secretRef("username"), password: secretRef("password") },
+      queueConfig: { capacity: 10000, maxSamplesPerSend: 2000, minShards: 3, maxShards: 18 },
+    },
+  ],
+};
+
 function prometheus(c: StackConfig, edit: (spec: Obj) => void = () => {}): RenderedObject {
   const m = c.metrics;
   const spec: Obj = {
@@ -271,6 +294,7 @@ function prometheus(c: StackConfig, edit: (spec: Obj) => void = () => {}): Rende
     ...(c.storage.persistent
       ? { storage: { volumeClaimTemplate: { spec: { resources: { requests: { storage: `${m.storageGi}Gi` } } } } } }
       : {}),
+    ...(c.scale === "distributed" ? distributedPrometheus : {}),
   };
   edit(spec);
   return rendered("kps", {
@@ -281,11 +305,22 @@ function prometheus(c: StackConfig, edit: (spec: Obj) => void = () => {}): Rende
   });
 }
 
-const platform = (c: StackConfig) => [...lokiSet(c), ...jaegerSet(c), ...collectorSet(c), prometheus(c)];
+// The collector set below is the single-shaped one; distributed prod's gateway and samplers are checked on
+// their real Helm render (test/tracing/collector-tiers.test.ts, and preflight in test/preflight/stacks-render.test.ts).
+const platform = (c: StackConfig) => [
+  ...(c.scale === "distributed" ? lokiDistributedSet(c) : lokiSet(c)),
+  ...jaegerSet(c),
+  ...(c.scale === "distributed" ? [] : collectorSet(c)),
+  prometheus(c),
+];
 const messages = (objects: RenderedObject[], c: StackConfig) => renderedConfigMatches(objects, c).map((f) => f.message);
 
 const dev = loadStackConfig("dev");
 const prod = loadStackConfig("prod");
+/** prod's stores in `scale: single` (Badger): the single-node checks. */
+const prodSingle: StackConfig = { ...prod, scale: "single" };
+/** The Loki sets below are the single binary (simple scalable: test/logging/loki-distributed.test.ts). */
+const prodSingleLoki: StackConfig = { ...prod, scale: "single" };
 
 describe("renderedConfigMatches on small object sets", () => {
   test.each([
@@ -297,7 +332,7 @@ describe("renderedConfigMatches on small object sets", () => {
 
   test("findings name the object and its source template", () => {
     const objects = [...lokiSet(prod, { config: (cfg) => (cfg.limits_config.retention_period = "72h") })];
-    expect(renderedConfigMatches(objects, prod)).toEqual([
+    expect(renderedConfigMatches(objects, prodSingleLoki)).toEqual([
       {
         check: "rendered-config",
         object: `ConfigMap ${NS}/loki (loki: loki/templates/x.yaml)`,
@@ -307,6 +342,7 @@ describe("renderedConfigMatches on small object sets", () => {
   });
 
   describe("Loki", () => {
+    const prod = prodSingleLoki;
     test("retention period differs", () => {
       const objects = lokiSet(prod, { config: (cfg) => (cfg.limits_config.retention_period = "30d") });
       expect(messages(objects, prod)).toEqual([expect.stringContaining('retention_period is "30d", expected "744h"')]);
@@ -436,50 +472,50 @@ describe("renderedConfigMatches on small object sets", () => {
     });
 
     test("persistent stack with the memory store", () => {
-      const objects = jaegerSet(prod, {
+      const objects = jaegerSet(prodSingle, {
         config: (cfg) => (cfg.extensions.jaeger_storage.backends.primary_store = { memory: { max_traces: 50000 } }),
       });
-      expect(messages(objects, prod)).toEqual([expect.stringContaining('is "memory", expected badger')]);
+      expect(messages(objects, prodSingle)).toEqual([expect.stringContaining('is "memory", expected badger')]);
     });
 
     test("badger ephemeral, TTL differs", () => {
-      const objects = jaegerSet(prod, {
+      const objects = jaegerSet(prodSingle, {
         config: (cfg) => {
           const badger = cfg.extensions.jaeger_storage.backends.primary_store.badger;
           badger.ephemeral = true;
           badger.ttl.spans = "72h";
         },
       });
-      expect(messages(objects, prod)).toEqual([
+      expect(messages(objects, prodSingle)).toEqual([
         expect.stringContaining("badger.ephemeral is true, expected false"),
         expect.stringContaining('badger.ttl.spans is "72h", expected "168h"'),
       ]);
     });
 
     test("badger TTL in days is not a Go duration", () => {
-      const objects = jaegerSet(prod, {
+      const objects = jaegerSet(prodSingle, {
         config: (cfg) => (cfg.extensions.jaeger_storage.backends.primary_store.badger.ttl.spans = "7d"),
       });
-      expect(messages(objects, prod)).toEqual([expect.stringContaining('badger.ttl.spans is "7d"')]);
+      expect(messages(objects, prodSingle)).toEqual([expect.stringContaining('badger.ttl.spans is "7d"')]);
     });
 
     test("persistent storage missing: badger directories on no volume", () => {
-      const objects = jaegerSet(prod, {
+      const objects = jaegerSet(prodSingle, {
         deploy: (d) => {
           const pod = d.spec.template.spec;
           pod.containers[0].volumeMounts.pop();
           pod.volumes.pop();
         },
       });
-      expect(messages(objects, prod)).toEqual([
+      expect(messages(objects, prodSingle)).toEqual([
         expect.stringContaining("directories.keys /badger/keys is on no mounted volume"),
         expect.stringContaining("directories.values /badger/values is on no mounted volume"),
       ]);
     });
 
     test("the claimed PVC is not in the set", () => {
-      const objects = jaegerSet(prod).filter((r) => r.object.kind !== "PersistentVolumeClaim");
-      expect(messages(objects, prod)).toEqual([
+      const objects = jaegerSet(prodSingle).filter((r) => r.object.kind !== "PersistentVolumeClaim");
+      expect(messages(objects, prodSingle)).toEqual([
         expect.stringContaining(`PersistentVolumeClaim ${NS}/jaeger-badger, which is not in the set`),
       ]);
     });
@@ -538,6 +574,8 @@ describe("renderedConfigMatches on small object sets", () => {
   });
 
   describe("collector", () => {
+    // these fixtures are the single-collector shape; the distributed tiers are tested in test/tracing/collector-tiers.test.ts
+    const prod: StackConfig = { ...loadStackConfig("prod"), scale: "single" };
     const withJaeger = (c: StackConfig, edit: (cfg: Obj) => void) => [...collectorSet(c, edit), ...jaegerSet(c)];
 
     test("tail sampling percentage differs", () => {

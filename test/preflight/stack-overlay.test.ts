@@ -31,6 +31,24 @@ describe("stack variants laid over a stack file (preflight --overlay)", () => {
     expect({ ...merged, aws: prod.aws }).toEqual(prod);
   });
 
+  test("a null in the overlay removes the stack's key, so prod's url remote write can become AMP", () => {
+    const aws = {
+      enabled: true,
+      region: "eu-west-1",
+      accountId: "123456789012",
+      identity: { mechanism: "pod-identity", clusterName: "c" },
+    };
+    const amp = loadStackConfigWith("prod", {
+      aws,
+      distributed: { prometheus: { remoteWrite: { kind: "amp", url: null, auth: null } } },
+    });
+    expect(amp.distributed.prometheus.remoteWrite).toEqual({ kind: "amp" });
+    // without the nulls the url keys stay, and AMP's strict shape refuses them
+    expect(() =>
+      loadStackConfigWith("prod", { aws, distributed: { prometheus: { remoteWrite: { kind: "amp" } } } }),
+    ).toThrow(/distributed\.prometheus\.remoteWrite/);
+  });
+
   test("without an overlay the stack file is returned as it is", () => {
     const plain = stackConfigFileWith("prod");
     expect(JSON.parse(plain[PLATFORM_CONFIG_KEY] as string).aws.enabled).toBe(false);

@@ -25,14 +25,17 @@ async function preflightIsolated(stack: string, out: string): Promise<PreflightR
 describe.each(["dev", "staging", "prod"])("%s: preflight with every chart rendered by real Helm", (stack) => {
   // Chaos Mesh and the Pushgateway only where chaos is enabled (dev and staging; prod refuses it by policy)
   const chaos = stack === "prod" ? [] : ["chaos-mesh", "pushgateway"];
-  withSources(`renders all ${6 + chaos.length} charts, writes them, and every check and policy passes`, async () => {
+  // prod is distributed: the collector gateway tier and OpenSearch for Jaeger
+  const distributed = stack === "prod" ? ["opensearch", "otel-gateway"] : [];
+  const extra = [...chaos, ...distributed];
+  withSources(`renders all ${6 + extra.length} charts, writes them, and every check and policy passes`, async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), `preflight-${stack}-`));
     try {
       const report = await preflightIsolated(stack, out);
       expect(report.renderSkipped).toBeUndefined();
       expect(report.errors).toEqual([]);
       expect(report.rendered.map((c) => c.spec.release)).toEqual(
-        ["alloy", "blackbox-exporter", "jaeger", "kps", "loki", "otel-collector", ...chaos].sort(),
+        ["alloy", "blackbox-exporter", "jaeger", "kps", "loki", "otel-collector", ...extra].sort(),
       );
       for (const chart of report.rendered) {
         const file = path.join(out, "rendered", `${chart.spec.release}.yaml`);

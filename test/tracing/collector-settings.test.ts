@@ -12,6 +12,7 @@ import { slowRequestMs } from "../../infra/services/logging-env";
 import { collectorAwsExport } from "../../infra/tracing/collector-aws";
 import { collectorConfig } from "../../infra/tracing/collector-config";
 import { isGoDuration, settingsProblems } from "../../infra/tracing/collector-settings-check";
+import { SINGLE_COLLECTOR_VALUES } from "../../infra/tracing/collector-tiers";
 import { AWS_ON_WITH_IRSA, awsOnWithIrsa } from "../support/aws";
 
 type Json = Record<string, any>;
@@ -43,7 +44,7 @@ async function render(config: StackConfig, edit: (cfg: Json) => void = () => {})
   if (!sources) throw new Error("REQUIRE_CHART_SOURCES=1 but no chart sources: set CHART_SOURCES_DIR");
   const cfg = generated(config);
   edit(cfg);
-  const values = mergeValues(staticValues("otelCollector"), { config: cfg });
+  const values = mergeValues(staticValues("otelCollector"), { ...SINGLE_COLLECTOR_VALUES, config: cfg });
   const { chart, version } = CHARTS.otelCollector;
   const spec = { release: RELEASES.collector, namespace: namespaces(config).platform, chart, version, values };
   const { objects } = await renderChart(spec, sources);
@@ -183,7 +184,7 @@ describe("a mistake in a setting is reported with its full path", () => {
 
   test("an unknown component type (awsxrayy)", () => {
     expect(mutated((cfg) => (cfg.exporters.awsxrayy = { region: REGION }))).toEqual([
-      'exporters.awsxrayy: unknown exporter type "awsxrayy"; documented types: debug, otlp_grpc, otlp_http, prometheus, awsemf (a new type needs its settings in collector-settings.ts)',
+      'exporters.awsxrayy: unknown exporter type "awsxrayy"; documented types: debug, otlp_grpc, otlp_http, prometheus, loadbalancing, awsemf (a new type needs its settings in collector-settings.ts)',
     ]);
   });
 

@@ -25,7 +25,10 @@ export interface CheckContext {
 
 /** Every wiring check, on the union of program objects and rendered chart objects. */
 export function runChecks(objects: RenderedObject[], ctx: CheckContext): Finding[] {
-  const components = PLATFORM_COMPONENTS(namespaces(ctx.config), { chaos: ctx.config.chaos.enabled });
+  const components = PLATFORM_COMPONENTS(namespaces(ctx.config), {
+    chaos: ctx.config.chaos.enabled,
+    distributed: ctx.config.scale === "distributed",
+  });
   // A partial render lacks sub-chart pods (or whole releases): those components are not reported missing.
   const allowMissing = ctx.partial ? componentsMaybeUnrendered(objects, components) : [];
   return [

@@ -51,6 +51,13 @@ function operatorReferences(r: RenderedObject): Reference[] {
   if (o.kind === "Alertmanager" && o.spec?.configSecret) {
     refs.push({ kind: "Secret", name: o.spec.configSecret, where: "spec.configSecret" });
   }
+  // remote-write credentials: the operator reads these Secrets from the resource's namespace
+  for (const [i, rw] of (o.spec?.remoteWrite ?? []).entries()) {
+    for (const ref of [rw?.basicAuth?.username, rw?.basicAuth?.password, rw?.authorization?.credentials]) {
+      if (ref?.name && ref.optional !== true)
+        refs.push({ kind: "Secret", name: ref.name, where: `spec.remoteWrite[${i}]` });
+    }
+  }
   const scrape = o.spec?.additionalScrapeConfigs;
   if (scrape?.name && scrape.optional !== true) {
     refs.push({ kind: "Secret", name: scrape.name, where: "spec.additionalScrapeConfigs" });

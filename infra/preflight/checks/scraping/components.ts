@@ -22,7 +22,10 @@ export interface PlatformComponent {
  * really render (`app.kubernetes.io/name` + `app.kubernetes.io/instance`); the operator names the instance of
  * Prometheus and Alertmanager pods after their resource.
  */
-export function PLATFORM_COMPONENTS(ns: Namespaces, options: { chaos?: boolean } = {}): PlatformComponent[] {
+export function PLATFORM_COMPONENTS(
+  ns: Namespaces,
+  options: { chaos?: boolean; distributed?: boolean } = {},
+): PlatformComponent[] {
   const chart = (name: string, instance: string, release: string, subchart?: string): PlatformComponent => ({
     name,
     namespace: ns.platform,
@@ -41,6 +44,17 @@ export function PLATFORM_COMPONENTS(ns: Namespaces, options: { chaos?: boolean }
     chart("alloy", RELEASES.alloy, RELEASES.alloy),
     chart("prometheus-blackbox-exporter", RELEASES.blackboxExporter, RELEASES.blackboxExporter),
     { name: "otel-collector", namespace: ns.platform, pods: { ...POD_LABELS.collector }, release: RELEASES.collector },
+    // scale distributed: the collector's gateway tier (its own otelcol_* metrics)
+    ...(options.distributed
+      ? [
+          {
+            name: "otel-gateway",
+            namespace: ns.platform,
+            pods: { ...POD_LABELS.otelGateway },
+            release: RELEASES.otelGateway,
+          },
+        ]
+      : []),
     { name: "jaeger", namespace: ns.platform, pods: { ...POD_LABELS.jaeger }, release: RELEASES.jaeger },
     // the alert responder's metrics are its audit trail (decisions, actions, their effect)
     { name: RESPONDER_NAME, namespace: ns.platform, pods: { ...POD_LABELS.responder } },
