@@ -16,6 +16,24 @@ export interface CollectorConfigArgs {
 
 export const TAIL_SAMPLING_DECISION_WAIT = "10s";
 
+/** First in every pipeline: refuses data before the collector runs out of memory (percentages of the limit). */
+export const MEMORY_LIMITER = { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 } as const;
+
+/** OTLP over gRPC and HTTP on the pod's IP; null removes the chart's default Jaeger, Zipkin and Prometheus receivers. */
+export function otlpReceivers(ports: { otlpGrpcPort: number; otlpHttpPort: number }) {
+  return {
+    jaeger: null,
+    zipkin: null,
+    prometheus: null,
+    otlp: {
+      protocols: {
+        grpc: { endpoint: `\${env:MY_POD_IP}:${ports.otlpGrpcPort}` },
+        http: { endpoint: `\${env:MY_POD_IP}:${ports.otlpHttpPort}` },
+      },
+    },
+  };
+}
+
 /**
  * The collector's configuration. Two trace pipelines: `traces` receives OTLP, passes memory_limiter
  * first, and feeds the span_metrics connector (RED metrics of every span, before any sampling) and a
@@ -31,19 +49,9 @@ export function collectorConfig({ namespaces, samplingPercentage, numTraces, slo
   return {
     // merged into the chart's extensions (health_check stays)
     ...(toAws ? { extensions: toAws.extensions } : {}),
-    receivers: {
-      jaeger: null,
-      zipkin: null,
-      prometheus: null,
-      otlp: {
-        protocols: {
-          grpc: { endpoint: `\${env:MY_POD_IP}:${collector.otlpGrpcPort}` },
-          http: { endpoint: `\${env:MY_POD_IP}:${collector.otlpHttpPort}` },
-        },
-      },
-    },
+    receivers: otlpReceivers(collector),
     processors: {
-      memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
+      memory_limiter: MEMORY_LIMITER,
       batch: { send_batch_size: 1024, timeout: "5s" },
       tail_sampling: {
         decision_wait: TAIL_SAMPLING_DECISION_WAIT,

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { resources } from "../config/fields";
 import type { DistributedConfig } from "../config/scale-schema";
 import { clusterAddress, type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
+import { MEMORY_LIMITER, otlpReceivers } from "./collector-config";
 
 /**
  * `scale: distributed` splits the collector in two tiers (docs/scaling.md):
@@ -33,20 +34,8 @@ export function gatewayConfig(ns: Namespaces) {
   const gateway = PLATFORM_SERVICES.otelGateway;
   const target = samplerTarget(ns);
   return {
-    receivers: {
-      jaeger: null,
-      zipkin: null,
-      prometheus: null,
-      otlp: {
-        protocols: {
-          grpc: { endpoint: `\${env:MY_POD_IP}:${gateway.otlpGrpcPort}` },
-          http: { endpoint: `\${env:MY_POD_IP}:${gateway.otlpHttpPort}` },
-        },
-      },
-    },
-    processors: {
-      memory_limiter: { check_interval: "1s", limit_percentage: 80, spike_limit_percentage: 20 },
-    },
+    receivers: otlpReceivers(gateway),
+    processors: { memory_limiter: MEMORY_LIMITER },
     exporters: {
       debug: null,
       loadbalancing: {
