@@ -23,7 +23,7 @@ import { asKubernetesObject } from "../../infra/preflight/collect";
 import { preflight } from "../../infra/preflight/main";
 import type { KubernetesObject, RenderedObject } from "../../infra/render/render";
 import { lokiDistributedSet } from "../logging/loki-objects";
-import { jaegerOpenSearchSet } from "../tracing/jaeger-opensearch-set";
+import { jaegerDeployment, jaegerOpenSearchSet } from "../tracing/jaeger-opensearch-set";
 
 // Small object sets shaped like the charts render them; each broken variant changes one thing.
 
@@ -144,37 +144,13 @@ function jaegerSet(c: StackConfig, edit: { config?: (cfg: Obj) => void; deploy?:
   const cfg = jaegerConfig(c);
   edit.config?.(cfg);
   const labels = { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/component": "all-in-one" };
-  const deploy: Obj = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "jaeger" },
-    spec: {
-      strategy: { type: "Recreate" },
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          containers: [
-            {
-              name: "jaeger",
-              image: "jaegertracing/jaeger:2.19.0",
-              args: ["--config", "/etc/jaeger/user-config.yaml"],
-              volumeMounts: [
-                { name: "user-config", mountPath: "/etc/jaeger/user-config.yaml", subPath: "user-config.yaml" },
-                ...(c.storage.persistent ? [{ name: "badger", mountPath: "/badger" }] : []),
-              ],
-            },
-          ],
-          volumes: [
-            { name: "user-config", configMap: { name: "user-config" } },
-            ...(c.storage.persistent
-              ? [{ name: "badger", persistentVolumeClaim: { claimName: "jaeger-badger" } }]
-              : []),
-          ],
-        },
-      },
-    },
-  };
+  const badger = c.storage.persistent;
+  const deploy: Obj = jaegerDeployment({
+    podLabels: labels,
+    strategy: { type: "Recreate" },
+    mounts: badger ? [{ name: "badger", mountPath: "/badger" }] : [],
+    volumes: badger ? [{ name: "badger", persistentVolumeClaim: { claimName: "jaeger-badger" } }] : [],
+  });
   edit.deploy?.(deploy);
   const service = {
     apiVersion: "v1",

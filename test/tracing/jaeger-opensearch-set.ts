@@ -22,6 +22,46 @@ export const rendered = (origin: string, object: Obj): RenderedObject => ({
 /** Jaeger's OpenSearch URL in the platform namespace `ns` (the chart's client Service). */
 export const openSearchUrl = (ns: string) => `https://opensearch-cluster-master.${ns}.svc.cluster.local:9200`;
 
+/**
+ * The jaeger chart's all-in-one Deployment as it renders: its user config mounted, plus the storage's own
+ * mounts and volumes; the selector is the pod labels when given.
+ */
+export function jaegerDeployment(args: {
+  namespace?: string;
+  podLabels?: Obj;
+  strategy?: Obj;
+  mounts?: Obj[];
+  volumes?: Obj[];
+}): Obj {
+  const { namespace, podLabels, strategy, mounts = [], volumes = [] } = args;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "jaeger", ...(namespace ? { namespace } : {}) },
+    spec: {
+      ...(strategy ? { strategy } : {}),
+      ...(podLabels ? { selector: { matchLabels: podLabels } } : {}),
+      template: {
+        ...(podLabels ? { metadata: { labels: podLabels } } : {}),
+        spec: {
+          containers: [
+            {
+              name: "jaeger",
+              image: "jaegertracing/jaeger:2.19.0",
+              args: ["--config", "/etc/jaeger/user-config.yaml"],
+              volumeMounts: [
+                { name: "user-config", mountPath: "/etc/jaeger/user-config.yaml", subPath: "user-config.yaml" },
+                ...mounts,
+              ],
+            },
+          ],
+          volumes: [{ name: "user-config", configMap: { name: "user-config" } }, ...volumes],
+        },
+      },
+    },
+  };
+}
+
 /** Jaeger and OpenSearch as the charts render them in `scale: distributed`; each edit changes one thing. */
 export function jaegerOpenSearchSet(c: StackConfig, NS: string, edit: Edits = {}): RenderedObject[] {
   const URL = openSearchUrl(NS);
@@ -34,30 +74,13 @@ export function jaegerOpenSearchSet(c: StackConfig, NS: string, edit: Edits = {}
     c,
     {},
   ) as Obj;
-  const deploy = {
-    kind: "Deployment",
-    metadata: { name: "jaeger", namespace: NS },
-    spec: {
-      strategy: { type: "Recreate" },
-      template: {
-        metadata: { labels: jaegerLabels },
-        spec: {
-          containers: [
-            {
-              name: "jaeger",
-              image: "jaegertracing/jaeger:2.19.0",
-              args: ["--config", "/etc/jaeger/user-config.yaml"],
-              volumeMounts: [
-                { name: "user-config", mountPath: "/etc/jaeger/user-config.yaml", subPath: "user-config.yaml" },
-                ...values.jaeger.extraVolumeMounts,
-              ],
-            },
-          ],
-          volumes: [{ name: "user-config", configMap: { name: "user-config" } }, ...values.jaeger.extraVolumes],
-        },
-      },
-    },
-  };
+  const deploy = jaegerDeployment({
+    namespace: NS,
+    podLabels: jaegerLabels,
+    strategy: { type: "Recreate" },
+    mounts: values.jaeger.extraVolumeMounts,
+    volumes: values.jaeger.extraVolumes,
+  });
   const sts: Obj = {
     kind: "StatefulSet",
     metadata: { name: "opensearch-cluster-master", namespace: NS },

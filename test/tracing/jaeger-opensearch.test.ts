@@ -14,7 +14,7 @@ import {
   zoneAwareness,
 } from "../../infra/tracing/jaeger-storage";
 import { chart, ofType, runStack } from "../infra/support";
-import { jaegerOpenSearchSet, rendered } from "./jaeger-opensearch-set";
+import { jaegerDeployment, jaegerOpenSearchSet, rendered } from "./jaeger-opensearch-set";
 
 type Obj = Record<string, any>;
 const NS = "obs-prod-platform";
@@ -219,32 +219,15 @@ describe("rendered-config check: Badger's update strategy (staging, single)", ()
         "user-config.yaml": stringify(jaegerConfig({ kind: "badger", ttlHours: staging.traces.retentionHours })),
       },
     }),
-    rendered("jaeger", {
-      kind: "Deployment",
-      metadata: { name: "jaeger", namespace: NS },
-      spec: {
+    rendered(
+      "jaeger",
+      jaegerDeployment({
+        namespace: NS,
         ...(strategy ? { strategy } : {}),
-        template: {
-          spec: {
-            containers: [
-              {
-                name: "jaeger",
-                image: "jaegertracing/jaeger:2.19.0",
-                args: ["--config", "/etc/jaeger/user-config.yaml"],
-                volumeMounts: [
-                  { name: "user-config", mountPath: "/etc/jaeger/user-config.yaml", subPath: "user-config.yaml" },
-                  { name: "badger", mountPath: "/badger" },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "user-config", configMap: { name: "user-config" } },
-              { name: "badger", persistentVolumeClaim: { claimName: "jaeger-badger" } },
-            ],
-          },
-        },
-      },
-    }),
+        mounts: [{ name: "badger", mountPath: "/badger" }],
+        volumes: [{ name: "badger", persistentVolumeClaim: { claimName: "jaeger-badger" } }],
+      }),
+    ),
     rendered("program", {
       kind: "PersistentVolumeClaim",
       metadata: { name: "jaeger-badger", namespace: NS },
