@@ -146,7 +146,7 @@ export function lokiUrl(config: Pick<StackConfig, "scale">, ns: Namespaces): str
   return clusterUrl(loki.name, ns.platform, loki.port);
 }
 
-/** The collector's OTLP/HTTP receiver: what the services export to, and where Alloy forwards logs for AWS. */
+/** The collector's own OTLP/HTTP receiver (the samplers' in `distributed`): where Alloy forwards logs for AWS. */
 export function collectorOtlpHttpUrl(ns: Namespaces): string {
   return clusterUrl(PLATFORM_SERVICES.collector.name, ns.platform, PLATFORM_SERVICES.collector.otlpHttpPort);
 }
