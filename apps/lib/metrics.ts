@@ -1,13 +1,5 @@
 import { type SpanContext, TraceFlags } from "@opentelemetry/api";
-import {
-  Counter,
-  collectDefaultMetrics,
-  Gauge,
-  Histogram,
-  type Metric,
-  Registry,
-  type RegistryContentType,
-} from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry, type RegistryContentType } from "prom-client";
 import {
   type AppName,
   EXEMPLAR_LABELS,
@@ -62,7 +54,6 @@ export class ServiceMetrics {
   private readonly enabled: boolean;
   private readonly serverDuration?: Histogram<(typeof SERVER_LABELS)[number]>;
   private readonly clientDuration?: Histogram<(typeof CLIENT_LABELS)[number]>;
-  private readonly counterNames = new Map<Metric, string>();
   private rendering: Promise<unknown> = Promise.resolve();
 
   constructor(service: AppName, options: { defaultMetrics?: boolean; enabled?: boolean; version?: string } = {}) {
@@ -100,7 +91,6 @@ export class ServiceMetrics {
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): ServiceCounter<L> {
     if (!this.enabled) return NO_COUNTER;
     const counter = new Counter({ name, help, labelNames, registers: [this.registry] });
-    this.counterNames.set(counter, name);
     return counter;
   }
 
@@ -145,7 +135,7 @@ export class ServiceMetrics {
   trackLogs(stats: LogStats): void {
     if (!this.enabled) return;
     const { logKind, logDecision } = LABELS;
-    const lines = new Counter({
+    new Counter({
       name: METRICS.logLines,
       help: "Log lines by kind (access: one per request; event: everything else) and decision (written or sampled_out).",
       labelNames: [logKind, logDecision],
@@ -157,7 +147,7 @@ export class ServiceMetrics {
         this.inc({ [logKind]: LOG_KINDS.event, [logDecision]: LOG_DECISIONS.written }, stats.eventLines);
       },
     });
-    const bytes = new Counter({
+    new Counter({
       name: METRICS.logBytes,
       help: "Bytes of log lines written to standard output, by kind.",
       labelNames: [logKind],
@@ -168,8 +158,6 @@ export class ServiceMetrics {
         this.inc({ [logKind]: LOG_KINDS.event }, stats.eventBytes);
       },
     });
-    this.counterNames.set(lines, METRICS.logLines);
-    this.counterNames.set(bytes, METRICS.logBytes);
   }
 
   /** One inbound request; a sampled span becomes the bucket's exemplar, linking it to the trace. */
@@ -199,13 +187,17 @@ export class ServiceMetrics {
   render(accept: string | undefined): Promise<{ contentType: string; body: string }> {
     const contentType = wantsOpenMetrics(accept) ? OPENMETRICS : PROMETHEUS_TEXT;
     const result = this.rendering.then(async () => {
+      const names = this.registry
+        .getMetricsAsArray()
+        .filter((metric) => metric instanceof Counter)
+        .map((metric) => [metric as unknown as { name: string }, metric.name] as const);
       this.registry.setContentType(contentType);
       try {
         return { contentType, body: await this.registry.metrics() };
       } finally {
-        // prom-client strips `_total` from counter names while rendering OpenMetrics; put it back so
-        // the next Prometheus-format scrape still says orders_created_total.
-        for (const [metric, name] of this.counterNames) (metric as unknown as { name: string }).name = name;
+        // prom-client strips `_total` from counter names while rendering OpenMetrics; put every counter's
+        // back (the default process_cpu_seconds_total too) so the next Prometheus-format scrape has them.
+        for (const [metric, name] of names) metric.name = name;
         this.registry.setContentType(OPENMETRICS);
       }
     });

@@ -79,7 +79,8 @@ export interface MetricsSnapshot {
   errors5xx: number;
   /** Cumulative count per bucket upper bound (Infinity: +Inf), API requests only. */
   buckets: Map<number, number>;
-  cpuSeconds: number;
+  /** Undefined when the exposition has no process_cpu_seconds_total (then CPU per request is not measured). */
+  cpuSeconds?: number;
   rssBytes: number;
   heapUsedBytes?: number;
   logBytes: number;
@@ -94,7 +95,6 @@ export function snapshot(samples: readonly Sample[]): MetricsSnapshot {
     requests: 0,
     errors5xx: 0,
     buckets: new Map(),
-    cpuSeconds: 0,
     rssBytes: 0,
     logBytes: 0,
     series: samples.length,
@@ -108,7 +108,7 @@ export function snapshot(samples: readonly Sample[]): MetricsSnapshot {
       const le = parseValue(labels.le ?? "");
       if (le === undefined || Number.isNaN(le)) throw new Error(`${duration}_bucket with le="${labels.le}"`);
       snap.buckets.set(le, (snap.buckets.get(le) ?? 0) + value);
-    } else if (name === PROCESS_METRICS.cpuSeconds) snap.cpuSeconds += value;
+    } else if (name === PROCESS_METRICS.cpuSeconds) snap.cpuSeconds = (snap.cpuSeconds ?? 0) + value;
     else if (name === PROCESS_METRICS.residentBytes) snap.rssBytes += value;
     else if (name === PROCESS_METRICS.heapUsedBytes) snap.heapUsedBytes = (snap.heapUsedBytes ?? 0) + value;
     else if (name === METRICS.logBytes) snap.logBytes += value;
@@ -152,7 +152,8 @@ export function serviceStage(
   if (requests > 0 && fast === undefined) {
     throw new Error(`no histogram bucket at the SLO latency threshold (${options.latencyThresholdSeconds} s)`);
   }
-  const cpuSeconds = increase(before.cpuSeconds, after.cpuSeconds);
+  const cpuMeasured = before.cpuSeconds !== undefined && after.cpuSeconds !== undefined;
+  const cpuSeconds = cpuMeasured ? increase(before.cpuSeconds as number, after.cpuSeconds as number) : 0;
   const stage: ServiceStage = {
     processes: 1,
     requests,
@@ -161,7 +162,7 @@ export function serviceStage(
     p99Seconds: p99 !== null && Number.isFinite(p99) ? p99 : null,
     fastShare: requests > 0 ? (fast as number) / requests : null,
     cpuSeconds,
-    cpuSecondsPerRequest: requests > 0 ? cpuSeconds / requests : null,
+    cpuSecondsPerRequest: requests > 0 && cpuMeasured ? cpuSeconds / requests : null,
     rssBytes: after.rssBytes,
     activeSeries: after.series,
     logBytesPerRequest: requests > 0 ? increase(before.logBytes, after.logBytes) / requests : null,

@@ -95,4 +95,17 @@ describe("prom-client default process and runtime metrics", () => {
     expect(body).toMatch(/^process_cpu_seconds_total\{service_name="user"\} /m);
     expect(body).toMatch(/^nodejs_eventloop_lag_p99_seconds\{service_name="user"\} /m);
   });
+  test("keep _total in a Prometheus-format scrape after an OpenMetrics one (the load test reads process_cpu_seconds_total)", async () => {
+    const metrics = new ServiceMetrics("user");
+    await metrics.render("application/openmetrics-text; version=1.0.0");
+    const { body } = await metrics.render(undefined);
+    for (const name of [
+      "process_cpu_seconds_total",
+      "process_cpu_user_seconds_total",
+      "process_cpu_system_seconds_total",
+    ]) {
+      expect(body).toMatch(new RegExp(`^${name}\\{service_name="user"\\} `, "m"));
+    }
+    expect(body).not.toMatch(/^process_cpu_seconds\{/m);
+  });
 });

@@ -231,6 +231,17 @@ describe("one service over a stage (bucket deltas)", () => {
     expect([stage.requests, stage.p99Seconds, p99AboveBuckets]).toEqual([100, null, true]);
   });
 
+  test("an exposition without process_cpu_seconds_total gives no CPU per request, not 0 ms (it is not measured)", () => {
+    const withoutCpu = (api: number[]) =>
+      snapshot(
+        parseExposition(exposition({ api, cpu: 0, rss: 1, logBytes: 0 })).filter(
+          (sample) => sample.name !== "process_cpu_seconds_total",
+        ),
+      );
+    const { stage } = serviceStage(withoutCpu([0]), withoutCpu(cumulativeOf({ "0.005": 50 })), options);
+    expect([stage.requests, stage.cpuSecondsPerRequest]).toEqual([50, null]);
+  });
+
   test("a restarted process (counters went down) counts from zero instead of going negative", () => {
     const before = snapshot(
       parseExposition(exposition({ api: cumulativeOf({ "0.005": 500 }), cpu: 30, rss: 1, logBytes: 9_000 })),
