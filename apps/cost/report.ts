@@ -3,8 +3,11 @@
  * the stack's rules, dashboards and tools, and the rules loaded in that Prometheus, as the readers the
  * unused-metrics analysis compares against.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import type { RuleGroup } from "../../infra/alerting/rules";
+import { repoRoot } from "../../infra/charts/values-files";
 import type { StackConfig } from "../../infra/config/schema";
 import { stackDashboards } from "../../infra/dashboards/dashboards";
 import { namespaces } from "../../infra/platform/naming";
@@ -21,8 +24,10 @@ import {
   type MetricReads,
   metricReads,
   type ProjectQuery,
+  type RunbookText,
   recordedNames,
   ruleQueries,
+  runbookQueries,
   toolQueries,
   unreadRecords,
 } from "./used-metrics";
@@ -43,13 +48,15 @@ export interface CostReport {
 /**
  * What the project reads: its rules, dashboards and tools, and this report's own queries but the one listing
  * every series (its `__name__=~".+"` reads everything by construction); with `loaded`, also what every rule
- * loaded in the queried Prometheus reads (kube-prometheus-stack's own rules protect their inputs too).
+ * loaded in the queried Prometheus reads (kube-prometheus-stack's own rules protect their inputs too); and the
+ * queries of the runbooks.
  */
 export function projectReads(
   config: StackConfig,
   groups: RuleGroup[],
   queries: ReportQueries,
   loaded?: LoadedRules,
+  runbooks: readonly RunbookText[] = [],
 ): MetricReads {
   const ns = namespaces(config);
   const own: ProjectQuery[] = Object.entries(queries)
@@ -61,6 +68,7 @@ export function projectReads(
     ...toolQueries(groups, ns.apps, config.responder.holdWhenServicesBurning),
     ...own,
     ...(loaded?.queries ?? []),
+    ...runbookQueries(runbooks),
   ]);
 }
 
@@ -86,6 +94,7 @@ export interface ReportContext {
   queries: ReportQueries;
   intervals: ReadonlyMap<string, number>;
   loadedRules: LoadedRulesAnswer;
+  runbooks: readonly RunbookText[];
   options: ReportOptions;
 }
 
@@ -93,7 +102,7 @@ export interface ReportContext {
 export function buildSections(r: Results, ctx: ReportContext): Section[] {
   const { config, groups, queries: q, options } = ctx;
   const loaded = "rules" in ctx.loadedRules ? ctx.loadedRules.rules : undefined;
-  const reads = projectReads(config, groups, q, loaded);
+  const reads = projectReads(config, groups, q, loaded, ctx.runbooks);
   return [
     costSection(r, q, config, options.top),
     rightSizingSection(r, q, config, options.top),
@@ -116,6 +125,14 @@ export function buildSections(r: Results, ctx: ReportContext): Section[] {
   ];
 }
 
+/** The runbooks' Markdown (docs/runbooks/*.md). */
+export function readRunbooks(dir: string): RunbookText[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".md"))
+    .sort()
+    .map((name) => ({ name, text: readFileSync(path.join(dir, name), "utf8") }));
+}
+
 export async function buildReport(
   client: PrometheusClient,
   config: StackConfig,
@@ -128,7 +145,8 @@ export async function buildReport(
   const intervals = await client.scrapeIntervals();
   const loadedRules = await readLoadedRules(client);
   const groups = ruleGroupsFor(config, ns);
-  const sections = buildSections(results, { config, groups, queries, intervals, loadedRules, options });
+  const runbooks = readRunbooks(path.join(repoRoot(), "docs", "runbooks"));
+  const sections = buildSections(results, { config, groups, queries, intervals, loadedRules, runbooks, options });
   return {
     stack: config.environment,
     prometheusUrl: client.url,

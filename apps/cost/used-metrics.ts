@@ -2,7 +2,7 @@
  * Which metric names the project reads: every rule expression of the stack, every Prometheus query of its
  * dashboards and the queries of its own tools (this report, the responder, the chaos runner), parsed with the
  * Lezer PromQL grammar Grafana uses (infra/queries/lezer.ts), after Grafana's variables are substituted as the
- * dashboard checks do. The rules the queried Prometheus has loaded (GET /api/v1/rules) are read too: in a cluster
+ * dashboard checks do, and the queries the runbooks give operators to run by hand. The rules the queried Prometheus has loaded (GET /api/v1/rules) are read too: in a cluster
  * it also runs kube-prometheus-stack's own rules (kubernetes, Prometheus and Alertmanager mixins…), and a metric
  * any of them reads must never be suggested for dropping.
  *
@@ -14,7 +14,7 @@ import { SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
 import { holdQueryOf } from "../../infra/alerting/playbook";
 import type { RuleGroup } from "../../infra/alerting/rules";
 import type { GeneratedDashboard } from "../../infra/dashboards/model";
-import { promqlMetricNames, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
+import { promqlMetricNames, promqlProblems, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
 import { anchoredRegex } from "../../infra/preflight/checks/scraping/jobs";
 import { promqlParser } from "../../infra/queries/lezer";
 
@@ -172,6 +172,33 @@ export function toolQueries(
     { source: "responder burn rate", expr: SLO_RECORDS.currentBurnRate },
     ...SLI_WINDOWS.map((w) => ({ source: "chaos runner", expr: SLO_RECORDS.errorRatio(w) })),
   ];
+}
+
+/** A runbook (docs/runbooks): its file name, for the evidence, and its Markdown. */
+export interface RunbookText {
+  name: string;
+  text: string;
+}
+
+const CODE_BLOCK = /```[^\n]*\n([\s\S]*?)```/g;
+const INLINE_CODE = /`([^`\n]+)`/g;
+/** Worth parsing as PromQL: a selector or a call, or a name with `_` or `:` (a plain word like `order` is prose). */
+const LOOKS_LIKE_PROMQL = /[{(]|^[A-Za-z_:][\w:]*[_:][\w:]*$/;
+
+/**
+ * The queries the runbooks tell an operator to run by hand (inline code, and each line of a code block, that
+ * parse as PromQL and read a metric): dropping what a runbook reads would empty the query someone runs during
+ * an incident.
+ */
+export function runbookQueries(runbooks: readonly RunbookText[]): ProjectQuery[] {
+  return runbooks.flatMap(({ name, text }) => {
+    const blockLines = [...text.matchAll(CODE_BLOCK)].flatMap((m) => (m[1] ?? "").split("\n"));
+    const inline = [...text.replace(CODE_BLOCK, "").matchAll(INLINE_CODE)].map((m) => m[1] ?? "");
+    const candidates = new Set([...blockLines, ...inline].map((s) => s.trim()));
+    return [...candidates]
+      .filter((s) => LOOKS_LIKE_PROMQL.test(s) && promqlProblems(s).length === 0 && promqlMetricNames(s).length > 0)
+      .map((expr) => ({ source: `runbook ${name}`, expr }));
+  });
 }
 
 /** Names the rules record. */

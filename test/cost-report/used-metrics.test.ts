@@ -1,14 +1,17 @@
-import { projectReads } from "../../apps/cost/report";
+import path from "node:path";
+import { projectReads, readRunbooks } from "../../apps/cost/report";
 import {
   dashboardQueries,
   isRead,
   metricReads,
   namePatterns,
+  runbookQueries,
   unreadRecords,
   variablePromql,
 } from "../../apps/cost/used-metrics";
 import { AGGREGATE_RECORDS } from "../../infra/alerting/names";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
+import { repoRoot } from "../../infra/charts/values-files";
 import { stackDashboards } from "../../infra/dashboards/dashboards";
 import { namespaces } from "../../infra/platform/naming";
 import { dev, queriesOf } from "./builders";
@@ -76,4 +79,32 @@ test("dev: what the stack reads includes its rules' inputs (kube-state-metrics, 
   }
   // false also shows the report's own `{__name__=~".+"}` listing is left out: it would read every name
   expect(isRead(reads, "nodejs_gc_duration_seconds_bucket")).toBe(false);
+});
+
+test("runbook queries: inline code and code-block lines that parse as PromQL; prose words and shell lines are not queries", () => {
+  const text = [
+    '1. Which routes: `service_route:http_server_errors:rate5m{service_name="order"}` and `order` (the service).',
+    "```",
+    "kubectl -n obs-dev-apps rollout restart deploy/order",
+    "sum by (reason) (rate(order_failures_total[5m]))",
+    "```",
+    "Then `pulumi up` and `a_record:without_braces`.",
+  ].join("\n");
+  const queries = runbookQueries([{ name: "X.md", text }]);
+  expect(queries.map((q) => q.expr)).toEqual([
+    "sum by (reason) (rate(order_failures_total[5m]))",
+    'service_route:http_server_errors:rate5m{service_name="order"}',
+    "a_record:without_braces",
+  ]);
+  expect(new Set(queries.map((q) => q.source))).toEqual(new Set(["runbook X.md"]));
+});
+
+test("dev with the committed runbooks: the per-route error record is read (SLO runbooks query it by hand); without them it is not", () => {
+  const ns = namespaces(dev);
+  const groups = ruleGroupsFor(dev, ns);
+  const runbooks = readRunbooks(path.join(repoRoot(), "docs", "runbooks"));
+  expect(runbooks.length).toBeGreaterThan(10);
+  const record = AGGREGATE_RECORDS.routeErrorRate;
+  expect(unreadRecords(groups, projectReads(dev, groups, queriesOf(dev)))).toContain(record);
+  expect(unreadRecords(groups, projectReads(dev, groups, queriesOf(dev), undefined, runbooks))).not.toContain(record);
 });
