@@ -117,6 +117,10 @@ export const LOG_ENV = {
   slowMs: "ACCESS_LOG_SLOW_MS",
 } as const;
 
+/** Values of LOG_LEVEL (logs.level in the stack config, the services' env, /admin/log-level). */
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /**
  * The share of traces the collector's probabilistic policy keeps (traces.samplingPercentage), told to
  * the services so their exemplars point only at traces that are kept, whatever ACCESS_LOG_SAMPLING_PERCENTAGE says.
@@ -175,5 +179,6 @@ export const SPAN_ATTRIBUTES = {
 } as const;
 
 export * from "./chaos";
+export * from "./config-issues";
 export * from "./cost";
 export * from "./responder";

@@ -4,8 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { SERVICE_NAMES, type ServiceName } from "../../contract";
-import { describeIssues, dottedPath } from "../lib/config";
+import { describeIssues, dottedPath, SERVICE_NAMES, type ServiceName } from "../../contract";
 import { LOADTEST_RESULT_SCHEMA, type LoadTestResult } from "../loadtest/result";
 
 /** Bad input for the report (file, flag, config): the message says what and where, no stack trace needed. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { describeIssues, dottedPath } from "../lib/config";
+import { describeIssues, dottedPath } from "../../contract";
 
 export const MANIFEST_FILE = "manifest.json";
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeIssues } from "../../contract";
 
 /** Raised for invalid configuration; its message names every bad field and what is allowed. */
 export class ConfigError extends Error {
@@ -9,15 +10,6 @@ export class ConfigError extends Error {
     super(`Invalid ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
-}
-
-/** One line per zod issue: `field: message`. Values are never echoed (they may be secrets). */
-export function describeIssues(error: z.ZodError, fieldName: (path: PropertyKey[]) => string): string[] {
-  return error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`);
-}
-
-export function dottedPath(path: PropertyKey[]): string {
-  return path.length === 0 ? "(body)" : path.map(String).join(".");
 }
 
 const emptyIsUnset = (v: unknown) => (v === undefined || v === "" ? undefined : Number(v));
@@ -61,9 +53,6 @@ export function versionVar(defaultValue: string) {
   const value = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: message });
   return z.preprocess((v) => (v === "" ? undefined : v), value.default(defaultValue));
 }
-
-export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Parses `env` with `schema`, or throws a ConfigError naming each bad variable. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {

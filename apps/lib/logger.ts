@@ -2,8 +2,8 @@ import { trace } from "@opentelemetry/api";
 import SonicBoom from "sonic-boom";
 import winston from "winston";
 import TransportStream from "winston-transport";
+import type { LogLevel } from "../../contract";
 import { ACCESS_LOG_MESSAGE, type AppName, LOG_FIELDS } from "../../contract";
-import type { LogLevel } from "./config";
 import { AccessLogSampler } from "./log-sampling";
 
 export type Logger = winston.Logger;

@@ -2,17 +2,15 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { z } from "zod";
-import { type AppName, CONTAINER_PORT, LOG_ENV, SERVICE_VERSION_ENV, TRACES_KEPT_PERCENTAGE_ENV } from "../../contract";
 import {
-  booleanVar,
-  ConfigError,
-  intVar,
-  LOCAL_SERVICE_VERSION,
+  type AppName,
+  CONTAINER_PORT,
+  LOG_ENV,
   LOG_LEVELS,
-  numberVar,
-  parseEnv,
-  versionVar,
-} from "./config";
+  SERVICE_VERSION_ENV,
+  TRACES_KEPT_PERCENTAGE_ENV,
+} from "../../contract";
+import { booleanVar, ConfigError, intVar, LOCAL_SERVICE_VERSION, numberVar, parseEnv, versionVar } from "./config";
 import { FaultInjector, faultEnvSchema } from "./faults";
 import { createServiceApp, type ServiceContext, type Signals } from "./http/app";
 import type { Route } from "./http/routes";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { RESPONDER_ENV, RESPONDER_MODES, RESPONSE_ACTION_VALUES } from "../../contract";
-import { dottedPath, intVar, urlVar } from "../lib/config";
+import { dottedPath, RESPONDER_ENV, RESPONDER_MODES, RESPONSE_ACTION_VALUES } from "../../contract";
+import { intVar, urlVar } from "../lib/config";
 import type { Guardrails } from "./types";
 
 const E = RESPONDER_ENV;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { describeIssues, dottedPath, LOG_LEVELS } from "../../apps/lib/config";
+import { describeIssues, dottedPath, LOG_LEVELS } from "../../contract";
 import { HTTP_DURATION_BUCKETS, RESPONDER_MODES, type ResponderMode, SERVICE_NAMES } from "../../contract";
 import { durationSeconds } from "../preflight/checks/rendered-config/units";
 import { blackboxConfig, probeTimingProblems } from "../probes/modules";

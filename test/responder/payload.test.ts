@@ -1,5 +1,5 @@
-import { dottedPath } from "../../apps/lib/config";
 import { alertmanagerPayloadSchema } from "../../apps/responder/payload";
+import { dottedPath } from "../../contract";
 
 /**
  * A notification as Alertmanager 0.28 POSTs it to the responder's webhook: the crash-loop alert of two

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import type { LogLevel } from "../../apps/lib/config";
 import { samplingThreshold, traceIdHash } from "../../apps/lib/log-sampling";
 import { createLogger } from "../../apps/lib/logger";
+import type { LogLevel } from "../../contract";
 import { ACCESS_LOG_MESSAGE, LOG_FIELDS } from "../../contract";
 
 const waitTick = () => new Promise((r) => setImmediate(r));

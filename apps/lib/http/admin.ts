@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import { z } from "zod";
-import { PATHS } from "../../../contract";
-import { LOG_LEVELS } from "../config";
+import { LOG_LEVELS, PATHS } from "../../../contract";
 import { type FaultInjector, faultSettingsSchema } from "../faults";
 import type { Logger, LogLevelControl } from "../logger";
 import { HttpError } from "./errors";

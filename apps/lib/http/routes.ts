@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
-import { dottedPath } from "../config";
+import { dottedPath } from "../../../contract";
 import { HttpError, invalidBody } from "./errors";
 import { keepContext } from "./tracing";
 
