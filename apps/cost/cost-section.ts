@@ -5,10 +5,10 @@
 import { COST_LABELS, COST_RECORDS } from "../../contract";
 import { BUDGET_FORECAST_SHARE } from "../../infra/alerting/cost-rules";
 import type { StackConfig } from "../../infra/config/schema";
+import { CLAIM_LABEL, type ReportQueries } from "../../infra/queries/cost-report-queries";
 import type { Table } from "../bench/table";
 import { evidence, finite, type Hint, HOURS_PER_MONTH, money, percent, type Section } from "./model";
-import type { Sample } from "./prometheus";
-import { CLAIM_LABEL, type ReportQueries, type Results } from "./queries";
+import type { Results, Sample } from "./prometheus";
 
 const L = COST_LABELS;
 const byValue = (a: Sample, b: Sample) => b.value - a.value;

@@ -5,7 +5,8 @@
  * function inside their own closures; this one is the same few lines, answering every series of a vector.
  */
 import { durationSeconds } from "../../infra/preflight/checks/rendered-config/units";
-import { type LoadedRules, loadedRulesOf } from "./used-metrics";
+import type { QueryKey } from "../../infra/queries/cost-report-queries";
+import { type LoadedRules, loadedRulesOf } from "../../infra/queries/used-metrics";
 
 /** Prometheus did not answer at all (refused, timed out, not an HTTP URL): the report cannot start. */
 export class PrometheusUnreachable extends Error {
@@ -16,6 +17,9 @@ export interface Sample {
   labels: Record<string, string>;
   value: number;
 }
+
+/** The answer of every query of the report. */
+export type Results = Record<QueryKey, Sample[]>;
 
 export interface PrometheusClient {
   readonly url: string;

@@ -9,28 +9,15 @@ import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import type { RuleGroup } from "../../infra/alerting/rules";
 import { repoRoot } from "../../infra/charts/values-files";
 import type { StackConfig } from "../../infra/config/schema";
-import { stackDashboards } from "../../infra/dashboards/dashboards";
 import { namespaces } from "../../infra/platform/naming";
+import { type QueryKey, type ReportQueries, reportQueries } from "../../infra/queries/cost-report-queries";
+import { projectReads, type RunbookText, recordedNames, unreadRecords } from "../../infra/queries/used-metrics";
 import { costSection } from "./cost-section";
 import type { Section } from "./model";
-import type { PrometheusClient } from "./prometheus";
-import { type QueryKey, type ReportQueries, type Results, reportQueries } from "./queries";
+import type { PrometheusClient, Results } from "./prometheus";
 import { rightSizingSection } from "./rightsizing";
 import { logSection, samplingSection, volumeSection } from "./telemetry";
 import { type LoadedRulesAnswer, unusedSection } from "./unused";
-import {
-  dashboardQueries,
-  type LoadedRules,
-  type MetricReads,
-  metricReads,
-  type ProjectQuery,
-  type RunbookText,
-  recordedNames,
-  ruleQueries,
-  runbookQueries,
-  toolQueries,
-  unreadRecords,
-} from "./used-metrics";
 
 export interface ReportOptions {
   top: number;
@@ -43,33 +30,6 @@ export interface CostReport {
   prometheusUrl: string;
   generatedAt: string;
   sections: Section[];
-}
-
-/**
- * What the project reads: its rules, dashboards and tools, and this report's own queries but the one listing
- * every series (its `__name__=~".+"` reads everything by construction); with `loaded`, also what every rule
- * loaded in the queried Prometheus reads (kube-prometheus-stack's own rules protect their inputs too); and the
- * queries of the runbooks.
- */
-export function projectReads(
-  config: StackConfig,
-  groups: RuleGroup[],
-  queries: ReportQueries,
-  loaded?: LoadedRules,
-  runbooks: readonly RunbookText[] = [],
-): MetricReads {
-  const ns = namespaces(config);
-  const own: ProjectQuery[] = Object.entries(queries)
-    .filter(([key]) => key !== "seriesByName")
-    .map(([key, expr]) => ({ source: `cost report ${key}`, expr }));
-  return metricReads([
-    ...ruleQueries(groups),
-    ...dashboardQueries(stackDashboards(config)),
-    ...toolQueries(groups, ns.apps, config.responder.holdWhenServicesBurning),
-    ...own,
-    ...(loaded?.queries ?? []),
-    ...runbookQueries(runbooks),
-  ]);
 }
 
 /** The loaded rules, or why they could not be read: the report runs either way, section (c) says which. */

@@ -8,9 +8,9 @@
 import { COST_LABELS, COST_RECORDS } from "../../contract";
 import { OVER_PROVISIONED_RATIO, UNDER_PROVISIONED_RATIO } from "../../infra/alerting/cost-rules";
 import type { StackConfig } from "../../infra/config/schema";
+import type { ReportQueries } from "../../infra/queries/cost-report-queries";
 import { evidence, finite, type Hint, HOURS_PER_MONTH, money, num, type Section } from "./model";
-import type { Sample } from "./prometheus";
-import type { ReportQueries, Results } from "./queries";
+import type { Results, Sample } from "./prometheus";
 
 const MIB = 2 ** 20;
 const GIB = 2 ** 30;

@@ -5,10 +5,15 @@
  */
 import { COST_RECORDS, LABELS } from "../../contract";
 import type { StackConfig } from "../../infra/config/schema";
+import {
+  type QueryKey,
+  RATE_WINDOW_SECONDS,
+  type ReportQueries,
+  TRAFFIC_WINDOW,
+} from "../../infra/queries/cost-report-queries";
 import type { Table } from "../bench/table";
 import { bytes, evidence, type Hint, num, percent, type Section, single } from "./model";
-import type { Sample } from "./prometheus";
-import { type QueryKey, RATE_WINDOW_SECONDS, type ReportQueries, type Results, TRAFFIC_WINDOW } from "./queries";
+import type { Results, Sample } from "./prometheus";
 
 /** A recorded query and the raw one it falls back to, and the label naming the service in each. */
 interface Column {

@@ -1,14 +1,15 @@
 /**
  * Section (c): metrics Prometheus scrapes that no rule, dashboard or tool of the project, and no rule loaded in
- * that Prometheus, reads (used-metrics.ts), per scrape job, with the series and samples they cost and a
+ * that Prometheus, reads (infra/queries/used-metrics.ts), per scrape job, with the series and samples they cost and a
  * `metricRelabelings` drop list per job. What Prometheus writes itself (`up`, `scrape_*`, `ALERTS*`) and what
  * the rules record are never listed: a scrape's relabelling cannot drop them. The saving in money is Prometheus' own cost × the share of series dropped
  * (its memory and disk grow with the series it holds); without a cost series it is said in series only.
  */
 import { stringify } from "yaml";
+import type { ReportQueries } from "../../infra/queries/cost-report-queries";
+import { isRead, type LoadedRules, type MetricReads } from "../../infra/queries/used-metrics";
 import { evidence, type Hint, HOURS_PER_MONTH, money, num, percent, type Section, single } from "./model";
-import type { ReportQueries, Results } from "./queries";
-import { isRead, type LoadedRules, type MetricReads } from "./used-metrics";
+import type { Results } from "./prometheus";
 
 /** The rules loaded in the queried Prometheus, or why GET /api/v1/rules could not be read. */
 export type LoadedRulesAnswer = { rules: LoadedRules } | { unreadable: string };
@@ -84,7 +85,7 @@ export interface UnusedInputs {
   recorded: ReadonlySet<string>;
   loadedRules: LoadedRulesAnswer;
   intervals: ReadonlyMap<string, number>;
-  /** Records no rule, dashboard or tool reads (used-metrics.ts unreadRecords). */
+  /** Records no rule, dashboard or tool reads (infra/queries/used-metrics.ts unreadRecords). */
   unreadRecords: readonly string[];
   currency: string;
 }

@@ -4,9 +4,6 @@
  * sized from the capacity model. Pure: the Monitoring component makes the Secret and the workspace.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { reportQueries } from "../../apps/cost/queries";
-import { projectReads } from "../../apps/cost/report";
-import { recordedNames } from "../../apps/cost/used-metrics";
 import { ruleGroupsFor } from "../alerting/rule-set";
 import { ampWorkspaceUrls } from "../aws/names";
 import { storageProjections } from "../capacity/projections";
@@ -14,6 +11,8 @@ import type { StackConfig } from "../config/schema";
 import type { Namespaces } from "../platform/naming";
 import { PLATFORM_SERVICES } from "../platform/naming";
 import { durationSeconds } from "../preflight/checks/rendered-config/units";
+import { reportQueries } from "../queries/cost-report-queries";
+import { projectReads, recordedNames } from "../queries/used-metrics";
 
 /** The queue's name: the `remote_name` label of Prometheus' remote-storage metrics and of their alerts. */
 export const REMOTE_WRITE_NAME = "long-term";
@@ -95,7 +94,7 @@ export function keepRegex(names: Iterable<string>, patterns: readonly string[] =
 }
 
 /**
- * The names a rule, dashboard or tool of this project reads (apps/cost's analysis) and the names its recording
+ * The names a rule, dashboard or tool of this project reads (infra/queries/used-metrics.ts, the cost report's analysis) and the names its recording
  * rules write; `patterns`: the `__name__=~` regexes some selectors use instead of a name.
  */
 export function usedMetrics(config: StackConfig, ns: Namespaces): { names: string[]; patterns: string[] } {

@@ -1,8 +1,8 @@
-import type { Sample } from "../../apps/cost/prometheus";
-import { type ReportQueries, type Results, reportQueries } from "../../apps/cost/queries";
+import type { Results, Sample } from "../../apps/cost/prometheus";
 import type { StackConfig } from "../../infra/config/schema";
 import { loadStackConfig } from "../../infra/config/stack-file";
 import { namespaces } from "../../infra/platform/naming";
+import { type ReportQueries, reportQueries } from "../../infra/queries/cost-report-queries";
 
 /** The stacks' configs as their files say (dev: USD, budget 150, 0.04048/vCPU-h, 0.004445/GiB-h). */
 export const dev = loadStackConfig("dev");

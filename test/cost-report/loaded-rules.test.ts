@@ -1,10 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { httpPrometheus } from "../../apps/cost/prometheus";
-import { buildReport, projectReads } from "../../apps/cost/report";
-import { isRead, loadedRulesOf } from "../../apps/cost/used-metrics";
+import { buildReport } from "../../apps/cost/report";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { namespaces } from "../../infra/platform/naming";
+import { isRead, loadedRulesOf, projectReads } from "../../infra/queries/used-metrics";
 import { dev, queriesOf } from "./builders";
 
 /*

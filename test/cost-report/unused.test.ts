@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { dropList, dropRegex, jobSummaries, unusedMetrics, unusedSection } from "../../apps/cost/unused";
-import { metricReads } from "../../apps/cost/used-metrics";
 import { anchoredRegex } from "../../infra/preflight/checks/scraping/jobs";
+import { metricReads } from "../../infra/queries/used-metrics";
 import { dev, queriesOf, results, s } from "./builders";
 
 const series = (name: string, job: string | undefined, count: number) =>

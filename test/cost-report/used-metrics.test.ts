@@ -1,19 +1,20 @@
 import path from "node:path";
-import { projectReads, readRunbooks } from "../../apps/cost/report";
-import {
-  dashboardQueries,
-  isRead,
-  metricReads,
-  namePatterns,
-  runbookQueries,
-  unreadRecords,
-  variablePromql,
-} from "../../apps/cost/used-metrics";
+import { readRunbooks } from "../../apps/cost/report";
 import { AGGREGATE_RECORDS } from "../../infra/alerting/names";
 import { ruleGroupsFor } from "../../infra/alerting/rule-set";
 import { repoRoot } from "../../infra/charts/values-files";
 import { stackDashboards } from "../../infra/dashboards/dashboards";
 import { namespaces } from "../../infra/platform/naming";
+import {
+  dashboardQueries,
+  isRead,
+  metricReads,
+  namePatterns,
+  projectReads,
+  runbookQueries,
+  unreadRecords,
+  variablePromql,
+} from "../../infra/queries/used-metrics";
 import { dev, queriesOf } from "./builders";
 
 test('names of every selector (name{…}, {__name__="…"}), through functions, binary operators and subqueries', () => {

@@ -6,17 +6,24 @@
  * it also runs kube-prometheus-stack's own rules (kubernetes, Prometheus and Alertmanager mixins…), and a metric
  * any of them reads must never be suggested for dropping.
  *
+ * It lives here, not in apps/cost, because the Pulumi program uses it too: keepOnlyUsedMetrics remote-writes only
+ * what it finds read (infra/monitoring/remote-write.ts).
+ *
  * The choice for recording rules (docs/cost.md, "The cost report"): a metric a rule reads is used, whether or
  * not anything reads that rule's output. Dropping it would silently empty the rule; a record nobody reads is
  * listed on its own instead ("records nothing reads"), and its inputs become droppable once the rule is removed.
  */
-import { SLI_WINDOWS, SLO_RECORDS } from "../../infra/alerting/names";
-import { holdQueryOf } from "../../infra/alerting/playbook";
-import type { RuleGroup } from "../../infra/alerting/rules";
-import type { GeneratedDashboard } from "../../infra/dashboards/model";
-import { promqlMetricNames, promqlProblems, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
-import { anchoredRegex } from "../../infra/preflight/checks/scraping/jobs";
-import { promqlParser } from "../../infra/queries/lezer";
+import { SLI_WINDOWS, SLO_RECORDS } from "../alerting/names";
+import { holdQueryOf } from "../alerting/playbook";
+import type { RuleGroup } from "../alerting/rules";
+import type { StackConfig } from "../config/schema";
+import { stackDashboards } from "../dashboards/dashboards";
+import type { GeneratedDashboard } from "../dashboards/model";
+import { promqlMetricNames, promqlProblems, substituteGrafanaVariables } from "../dashboards/query-check";
+import { namespaces } from "../platform/naming";
+import { anchoredRegex } from "../preflight/checks/scraping/jobs";
+import type { ReportQueries } from "./cost-report-queries";
+import { promqlParser } from "./lezer";
 
 /** Where a query comes from, for the report's evidence. */
 export interface ProjectQuery {
@@ -209,4 +216,31 @@ export function recordedNames(groups: readonly RuleGroup[]): Set<string> {
 /** Records no rule, dashboard or tool reads: candidates for removal (then their inputs may go too). */
 export function unreadRecords(groups: readonly RuleGroup[], reads: MetricReads): string[] {
   return [...recordedNames(groups)].filter((name) => !isRead(reads, name)).sort();
+}
+
+/**
+ * What the project reads: its rules, dashboards and tools, and this report's own queries but the one listing
+ * every series (its `__name__=~".+"` reads everything by construction); with `loaded`, also what every rule
+ * loaded in the queried Prometheus reads (kube-prometheus-stack's own rules protect their inputs too); and the
+ * queries of the runbooks.
+ */
+export function projectReads(
+  config: StackConfig,
+  groups: RuleGroup[],
+  queries: ReportQueries,
+  loaded?: LoadedRules,
+  runbooks: readonly RunbookText[] = [],
+): MetricReads {
+  const ns = namespaces(config);
+  const own: ProjectQuery[] = Object.entries(queries)
+    .filter(([key]) => key !== "seriesByName")
+    .map(([key, expr]) => ({ source: `cost report ${key}`, expr }));
+  return metricReads([
+    ...ruleQueries(groups),
+    ...dashboardQueries(stackDashboards(config)),
+    ...toolQueries(groups, ns.apps, config.responder.holdWhenServicesBurning),
+    ...own,
+    ...(loaded?.queries ?? []),
+    ...runbookQueries(runbooks),
+  ]);
 }

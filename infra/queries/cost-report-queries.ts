@@ -5,10 +5,9 @@
  * kube-state-metrics, no collector and no cost rules, but its services count their own log bytes).
  */
 import { COST_LABELS, COST_RECORDS, INFRA_PATHS, LABELS, LOG_KINDS, METRICS, SERVICE_NAMES } from "../../contract";
-import { KPS_POD_OWNER_RECORD } from "../../infra/alerting/cost-rules";
-import type { StackConfig } from "../../infra/config/schema";
-import { type Namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
-import type { Sample } from "./prometheus";
+import { KPS_POD_OWNER_RECORD } from "../alerting/cost-rules";
+import type { StackConfig } from "../config/schema";
+import { type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
 
 const R = COST_RECORDS;
 const L = COST_LABELS;
@@ -77,5 +76,3 @@ export function reportQueries(config: StackConfig, ns: Namespaces) {
 
 export type ReportQueries = ReturnType<typeof reportQueries>;
 export type QueryKey = keyof ReportQueries;
-/** The answer of every query. */
-export type Results = Record<QueryKey, Sample[]>;
