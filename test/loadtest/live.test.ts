@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { CAPACITY_PLOTS } from "../../apps/capacity/plots";
 import type { LoadTestResult } from "../../apps/loadtest/result";
 import { SERVICE_NAMES } from "../../contract";
 import { freePort } from "../support/http";
@@ -132,6 +133,27 @@ describe("npm run loadtest against services it starts on loopback", () => {
       expect(orderRequests[i]).toBeGreaterThan(orderRequests[i - 1] as number);
     }
     if (firstFailure < 0) expect(stdout).toMatch(/no stage broke the thresholds up to 60\/s/);
+  }, 50_000);
+
+  test("npm run capacity-report reads that stress result: exit 0, the report names it, four plots of real size", async () => {
+    const from = path.join(out, "stress", "latest-stress.json");
+    const report = path.join(out, "report");
+    const { code, stderr } = await runTool(
+      "capacity",
+      ["--from", from, "--docs", path.join(report, "docs"), "--out", path.join(report, "out")],
+      45_000,
+    );
+    expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });
+    const md = readFileSync(path.join(report, "docs", "capacity-report.md"), "utf8");
+    expect(md).toContain("latest-stress.json");
+    expect(md).toContain("order 0.3 cores");
+    for (const plot of CAPACITY_PLOTS) {
+      const png = readFileSync(path.join(report, "docs", "img", plot.file));
+      expect(png.subarray(0, 4).toString("latin1")).toBe("\x89PNG");
+      expect(png.length).toBeGreaterThan(8_000);
+    }
+    const html = readFileSync(path.join(report, "out", "report.html"), "utf8");
+    expect(html.match(/src="data:image\/png;base64,[A-Za-z0-9+/=]{1000,}"/g)).toHaveLength(CAPACITY_PLOTS.length);
   }, 50_000);
 });
 
