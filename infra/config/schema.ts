@@ -1,6 +1,13 @@
 import { z } from "zod";
-import { describeIssues, dottedPath, LOG_LEVELS } from "../../contract";
-import { HTTP_DURATION_BUCKETS, RESPONDER_MODES, type ResponderMode, SERVICE_NAMES } from "../../contract";
+import {
+  describeIssues,
+  dottedPath,
+  HTTP_DURATION_BUCKETS,
+  LOG_LEVELS,
+  RESPONDER_MODES,
+  type ResponderMode,
+  SERVICE_NAMES,
+} from "../../contract";
 import { durationSeconds } from "../preflight/checks/rendered-config/units";
 import { blackboxConfig, probeTimingProblems } from "../probes/modules";
 import { int, resources } from "./fields";
@@ -299,14 +306,33 @@ const cost = z.strictObject(
   { error: "must be set, with at least monthlyBudget (the environment's monthly budget in its currency)" },
 );
 
+/** How this Grafana authenticates to a peer's stores (basic or bearer: Pulumi secrets, infra/platform/secrets.ts). */
+export const PEER_AUTH = ["none", "basic", "bearer"] as const;
 const peerUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 /** Another environment's stores, for this Grafana's per-environment datasources and multi-environment dashboard. */
-const peer = z.strictObject({
-  environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
-  prometheusUrl: peerUrl,
-  lokiUrl: peerUrl.optional(),
-  jaegerUrl: peerUrl.optional(),
-});
+const peer = z
+  .strictObject({
+    environment: z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` }),
+    prometheusUrl: peerUrl,
+    lokiUrl: peerUrl.optional(),
+    jaegerUrl: peerUrl.optional(),
+    /** How this Grafana authenticates to the peer's stores; credentials are Pulumi secrets (infra/platform/secrets.ts). */
+    auth: z.enum(PEER_AUTH, { error: `must be one of: ${PEER_AUTH.join(", ")}` }).default("none"),
+  })
+  .superRefine((p, ctx) => {
+    if (p.auth === "none") return;
+    for (const key of ["prometheusUrl", "lokiUrl", "jaegerUrl"] as const) {
+      const url = p[key];
+      // an unparsable URL is already reported by peerUrl
+      if (url !== undefined && URL.canParse(url) && new URL(url).protocol !== "https:")
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          // the URL itself stays out of the message: it may carry user:password@
+          message: `must be an https:// URL when auth is ${p.auth}: credentials need https`,
+        });
+    }
+  });
 
 /** How workloads get AWS credentials without keys (docs/aws.md): IRSA, or EKS Pod Identity (EC2 Linux nodes only). */
 export const AWS_IDENTITY_MECHANISMS = ["irsa", "pod-identity"] as const;

@@ -1,6 +1,6 @@
 import { EXEMPLAR_LABELS, LABELS, LOG_FIELDS, METRICS } from "../../contract";
 import { cloudWatchNamespace, exportedLogGroups, logGroupArn } from "../aws/names";
-import type { StackConfig } from "../config/schema";
+import type { Environment, StackConfig } from "../config/schema";
 import {
   AWS_DATASOURCE_UIDS,
   clusterUrl,
@@ -9,6 +9,7 @@ import {
   type Namespaces,
   PLATFORM_SERVICES,
 } from "../platform/naming";
+import { type PeerCredential, peerSecretKeys, type SecretKey } from "../platform/secrets";
 
 /**
  * Extracts the trace id from a service's JSON log line, as the logger writes it
@@ -104,10 +105,54 @@ function jaegerDatasource(name: string, uids: Uids, url: string, withLoki: boole
 /** Another environment's stores (stack config `peers`). */
 export type PeerStores = StackConfig["peers"][number];
 
+/** Grafana's env var holding one credential of a peer: `PEER_STAGING_BEARER_TOKEN`. */
+export function peerCredentialEnvVar(environment: Environment, credential: PeerCredential): string {
+  const snake = credential.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+  return `PEER_${environment.toUpperCase()}_${snake}`;
+}
+
+/**
+ * The peers' credentials Secret, Grafana's environment (envFromSecrets): each env var by the Pulumi secret that
+ * fills it; {} when no peer has auth.
+ */
+export function peerCredentialVariables(peers: readonly PeerStores[]): Record<string, SecretKey> {
+  return Object.fromEntries(
+    peers.flatMap((peer) =>
+      Object.entries(peerSecretKeys(peer)).map(([credential, key]) => [
+        peerCredentialEnvVar(peer.environment, credential as PeerCredential),
+        key,
+      ]),
+    ),
+  );
+}
+
+/**
+ * A peer datasource with the peer's auth, as references only: provisioning expands `$VAR` from Grafana's
+ * environment (a single `$`; literal()'s `$$` is its escape), so no credential is in values or ConfigMaps.
+ */
+function withPeerAuth(datasource: Record<string, unknown>, peer: PeerStores): Record<string, unknown> {
+  const env = (credential: PeerCredential) => `$${peerCredentialEnvVar(peer.environment, credential)}`;
+  if (peer.auth === "basic")
+    return {
+      ...datasource,
+      basicAuth: true,
+      basicAuthUser: env("username"),
+      secureJsonData: { basicAuthPassword: env("password") },
+    };
+  if (peer.auth === "bearer")
+    return {
+      ...datasource,
+      jsonData: { ...(datasource.jsonData as Record<string, unknown>), httpHeaderName1: "Authorization" },
+      secureJsonData: { httpHeaderValue1: `Bearer ${env("bearerToken")}` },
+    };
+  return datasource;
+}
+
 /**
  * A peer environment's datasources: its Prometheus (exemplars linked to its Jaeger when given), and its Loki
  * and Jaeger when their URLs are given, correlated with each other as the local ones are. Names say the
- * environment; uids come from peerDatasourceUids, so they never collide with the local ones.
+ * environment; uids come from peerDatasourceUids, so they never collide with the local ones. Each carries the
+ * peer's auth (withPeerAuth).
  */
 export function peerDatasources(peer: PeerStores): Record<string, unknown>[] {
   const uids = peerDatasourceUids(peer.environment);
@@ -133,7 +178,7 @@ export function peerDatasources(peer: PeerStores): Record<string, unknown>[] {
     prometheus,
     ...(peer.lokiUrl ? [lokiDatasource(named("Loki"), uids, peer.lokiUrl, peer.jaegerUrl !== undefined)] : []),
     ...(peer.jaegerUrl ? [jaegerDatasource(named("Jaeger"), uids, peer.jaegerUrl, peer.lokiUrl !== undefined)] : []),
-  ];
+  ].map((datasource) => withPeerAuth(datasource, peer));
 }
 
 /**

@@ -14,12 +14,14 @@ import type { StackConfig } from "../config/schema";
 import {
   AWS_DATASOURCE_UIDS,
   clusterUrl,
+  GRAFANA_PEER_CREDENTIALS_SECRET,
   type Namespaces,
   PLATFORM_SERVICES,
   RELEASES,
   RESPONDER_TOKEN,
 } from "../platform/naming";
 import { requireSecret } from "../platform/secrets";
+import { peerCredentialVariables } from "./datasources";
 import { ampDatasource, REMOTE_WRITE_SECRET, remoteWriteSecretKeys } from "./remote-write";
 import { alertmanagerSecretFile, GRAFANA_ADMIN_KEYS, monitoringValues } from "./values";
 
@@ -62,7 +64,7 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this },
     );
     const secretName = `${RELEASES.monitoring}-grafana-admin`;
-    new k8s.core.v1.Secret(
+    const adminSecret = new k8s.core.v1.Secret(
       `${name}-grafana-admin`,
       {
         metadata: {
@@ -82,7 +84,8 @@ export class Monitoring extends pulumi.ComponentResource {
       .output(args.alertReceivers ?? {})
       .apply((r) => alertmanagerConfig({ responder: responderReceiver(ns), ...r }));
     const amp = writesToAmp(config) ? this.ampWorkspace(name, args) : undefined;
-    this.remoteWriteSecret(name, args);
+    // the Secrets the chart's pods and the operator read by name: created before the chart
+    const chartSecrets = [adminSecret, this.remoteWriteSecret(name, args), this.peerCredentialsSecret(name, args)];
     this.values = mergeValues(
       staticValues("kubePrometheusStack"),
       monitoringValues(config, ns, labels, secretName, amp?.id),
@@ -116,6 +119,8 @@ export class Monitoring extends pulumi.ComponentResource {
       "kubePrometheusStack",
       { name: RELEASES.monitoring, namespace: ns.platform, values: this.values },
       this,
+      undefined,
+      chartSecrets.filter((secret) => secret !== undefined),
     );
 
     const s = PLATFORM_SERVICES;
@@ -131,10 +136,10 @@ export class Monitoring extends pulumi.ComponentResource {
    * The remote-write credentials as a Secret in Prometheus' namespace (the operator reads it by name), filled from
    * the Pulumi secrets; none without auth.
    */
-  private remoteWriteSecret(name: string, args: MonitoringArgs): void {
+  private remoteWriteSecret(name: string, args: MonitoringArgs): k8s.core.v1.Secret | undefined {
     const keys = Object.entries(remoteWriteSecretKeys(args.config));
-    if (keys.length === 0) return;
-    new k8s.core.v1.Secret(
+    if (keys.length === 0) return undefined;
+    return new k8s.core.v1.Secret(
       `${name}-remote-write`,
       {
         metadata: {
@@ -144,6 +149,28 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         type: "Opaque",
         stringData: Object.fromEntries(keys.map(([key, pulumiKey]) => [key, requireSecret(pulumiKey)])),
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * The peers' credentials as a Secret in Grafana's namespace, one env var per key (grafana.envFromSecrets), filled
+   * from the Pulumi secrets; none when no peer has auth.
+   */
+  private peerCredentialsSecret(name: string, args: MonitoringArgs): k8s.core.v1.Secret | undefined {
+    const variables = Object.entries(peerCredentialVariables(args.config.peers));
+    if (variables.length === 0) return undefined;
+    return new k8s.core.v1.Secret(
+      `${name}-grafana-peer-credentials`,
+      {
+        metadata: {
+          name: GRAFANA_PEER_CREDENTIALS_SECRET,
+          namespace: args.namespaces.platform,
+          labels: { ...args.labels, "app.kubernetes.io/name": "grafana" },
+        },
+        type: "Opaque",
+        stringData: Object.fromEntries(variables.map(([variable, key]) => [variable, requireSecret(key)])),
       },
       { parent: this },
     );

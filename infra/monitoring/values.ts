@@ -4,8 +4,14 @@ import { serviceAccountValues } from "../aws/names";
 import type { Values } from "../charts/values-files";
 import type { StackConfig } from "../config/schema";
 import { chartLabels } from "../platform/labels";
-import { type Namespaces, RESPONDER_TOKEN } from "../platform/naming";
-import { awsDatasources, awsGrafanaPlugins, EXEMPLAR_DESTINATION, grafanaDatasources } from "./datasources";
+import { GRAFANA_PEER_CREDENTIALS_SECRET, type Namespaces, RESPONDER_TOKEN } from "../platform/naming";
+import {
+  awsDatasources,
+  awsGrafanaPlugins,
+  EXEMPLAR_DESTINATION,
+  grafanaDatasources,
+  peerCredentialVariables,
+} from "./datasources";
 import { distributedPrometheusSpec } from "./remote-write";
 
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
@@ -133,6 +139,10 @@ export function monitoringValues(
       },
       // the X-Ray plugin (pinned) and the CloudWatch/X-Ray datasources only when aws.enabled
       ...awsGrafanaPlugins(config),
+      // the peers' credentials as env vars, which the datasources name as $PEER_…; only when a peer has auth
+      ...(Object.keys(peerCredentialVariables(config.peers)).length > 0
+        ? { envFromSecrets: [{ name: GRAFANA_PEER_CREDENTIALS_SECRET }] }
+        : {}),
       additionalDataSources: [...grafanaDatasources(ns, config.peers, config.scale), ...awsDatasources(config)],
     },
   };

@@ -73,6 +73,9 @@ export const LOKI_OBJECT_STORE_SECRET = {
 /** The Secret holding the responder's bearer token: read by the responder and by Alertmanager (a mounted file). */
 export const RESPONDER_TOKEN = { secret: `${RESPONDER_NAME}-token`, key: "token" } as const;
 
+/** The Secret (Grafana's namespace) of the peers' credentials, one env var per key (infra/monitoring/datasources.ts). */
+export const GRAFANA_PEER_CREDENTIALS_SECRET = `${PLATFORM_SERVICES.grafana.name}-peer-credentials`;
+
 /** The Alertmanager resource kube-prometheus-stack creates (cleanPrometheusOperatorObjectNames false: the default). */
 const ALERTMANAGER_RESOURCE = `${RELEASES.monitoring}-alertmanager`;
 

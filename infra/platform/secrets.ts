@@ -1,20 +1,58 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config/schema";
+import { ENVIRONMENTS, type Environment, type StackConfig } from "../config/schema";
 
-/** Pulumi secrets (`pulumi config set --secret <key> …`) the distributed backends read, by key. */
-export const SECRET_KEYS = {
-  lokiObjectStoreAccessKeyId: "lokiObjectStoreAccessKeyId",
-  lokiObjectStoreSecretAccessKey: "lokiObjectStoreSecretAccessKey",
-  remoteWriteUsername: "remoteWriteUsername",
-  remoteWritePassword: "remoteWritePassword",
-  remoteWriteBearerToken: "remoteWriteBearerToken",
-} as const;
-export type SecretKey = keyof typeof SECRET_KEYS;
+/** Pulumi secrets the distributed backends read. */
+const BACKEND_SECRET_KEYS = [
+  "lokiObjectStoreAccessKeyId",
+  "lokiObjectStoreSecretAccessKey",
+  "remoteWriteUsername",
+  "remoteWritePassword",
+  "remoteWriteBearerToken",
+] as const;
 
-/** The secrets this stack's config needs: an S3-compatible store's keys, the remote-write credentials. */
+type PeerAuth = StackConfig["peers"][number]["auth"];
+
+/** The credentials each `peers[].auth` needs; the Pulumi keys and Grafana's env vars are derived from these. */
+export const PEER_AUTH_CREDENTIALS = {
+  none: [],
+  basic: ["username", "password"],
+  bearer: ["bearerToken"],
+} as const satisfies Record<PeerAuth, readonly string[]>;
+export type PeerCredential = (typeof PEER_AUTH_CREDENTIALS)[PeerAuth][number];
+
+const capitalize = <S extends string>(s: S) => `${s.charAt(0).toUpperCase()}${s.slice(1)}` as Capitalize<S>;
+
+export type PeerSecretKey = `peer${Capitalize<Environment>}${Capitalize<PeerCredential>}`;
+
+/** The Pulumi secret of one credential of a peer environment: `peerStagingPassword`. */
+export function peerSecretKey(environment: Environment, credential: PeerCredential): PeerSecretKey {
+  return `peer${capitalize(environment)}${capitalize(credential)}`;
+}
+
+const PEER_CREDENTIALS = [...new Set<PeerCredential>(Object.values(PEER_AUTH_CREDENTIALS).flat())];
+
+/** Every Pulumi secret the program may read (`pulumi config set --secret <key> …`): the backends', each peer's. */
+export type SecretKey = (typeof BACKEND_SECRET_KEYS)[number] | PeerSecretKey;
+export const SECRET_KEYS = Object.fromEntries(
+  [...BACKEND_SECRET_KEYS, ...ENVIRONMENTS.flatMap((e) => PEER_CREDENTIALS.map((c) => peerSecretKey(e, c)))].map(
+    (key) => [key, key],
+  ),
+) as { readonly [K in SecretKey]: K };
+
+/** The secrets a peer's auth needs, by credential ({} without auth). */
+export function peerSecretKeys(
+  peer: Pick<StackConfig["peers"][number], "environment" | "auth">,
+): Partial<Record<PeerCredential, PeerSecretKey>> {
+  return Object.fromEntries(PEER_AUTH_CREDENTIALS[peer.auth].map((c) => [c, peerSecretKey(peer.environment, c)]));
+}
+
+/**
+ * The secrets this stack's config needs: each peer's credentials (any scale), and in distributed an S3-compatible
+ * store's keys and the remote-write credentials.
+ */
 export function requiredSecretKeys(config: StackConfig): SecretKey[] {
-  if (config.scale !== "distributed") return [];
-  const keys: SecretKey[] = [];
+  const keys: SecretKey[] = config.peers.flatMap((p) => Object.values(peerSecretKeys(p)));
+  if (config.scale !== "distributed") return keys;
   if (!config.aws.enabled && config.distributed.loki.objectStore)
     keys.push("lokiObjectStoreAccessKeyId", "lokiObjectStoreSecretAccessKey");
   const rw = config.distributed.prometheus.remoteWrite;

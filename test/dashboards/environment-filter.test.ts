@@ -25,6 +25,7 @@ const withAllPeers = (stack: Stack): StackConfig => ({
   peers: STACKS.filter((s) => s !== stack).map((environment) => ({
     environment,
     prometheusUrl: `https://prometheus.${environment}.example.com`,
+    auth: "none" as const,
   })),
 });
 

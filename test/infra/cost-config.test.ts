@@ -72,6 +72,30 @@ describe("cost and peers config", () => {
       (c: any) => (c.peers = [{ environment: "qa", prometheusUrl: "http://p:9090" }]),
       "peers.0.environment: must be one of: dev, staging, prod",
     ],
+    [
+      "an unknown peer auth",
+      (c: any) => (c.peers = [{ environment: "prod", prometheusUrl: "https://p.example.com", auth: "oauth" }]),
+      "peers.0.auth: must be one of: none, basic, bearer",
+    ],
+    [
+      "a peer with basic auth over http",
+      (c: any) => (c.peers = [{ environment: "prod", prometheusUrl: "http://p.example.com", auth: "basic" }]),
+      "peers.0.prometheusUrl: must be an https:// URL when auth is basic: credentials need https",
+    ],
+    [
+      "a peer with bearer auth whose Loki is http",
+      (c: any) =>
+        (c.peers = [
+          {
+            environment: "prod",
+            prometheusUrl: "https://p.example.com",
+            lokiUrl: "http://l.example.com",
+            jaegerUrl: "https://j.example.com",
+            auth: "bearer",
+          },
+        ]),
+      "peers.0.lokiUrl: must be an https:// URL when auth is bearer: credentials need https",
+    ],
   ])("%s is refused, naming the key and what is allowed", (_what, edit, problem) => {
     expect(problemsOf(edit)).toEqual([problem]);
   });
