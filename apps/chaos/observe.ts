@@ -1,6 +1,7 @@
 /**
  * What the runner watches: the SLI services' error ratio, slow-request share and p99 from Prometheus (instant
- * queries over a short window), and each expected alert's state from Alertmanager's /api/v2/alerts.
+ * queries over a short window), and each expected alert's state from Alertmanager's /api/v2/alerts, both
+ * through the shared client (apps/lib/prometheus-api.ts).
  */
 import { parse as parseYaml } from "yaml";
 import { LABELS, METRICS, type ServiceName } from "../../contract";
@@ -8,6 +9,13 @@ import { SLO_LABEL, SLO_RECORDS, type SliWindow, type SloKind } from "../../infr
 import { apiRequests } from "../../infra/alerting/slos";
 import type { AlertExpectation } from "../../infra/chaos/experiments";
 import { durationSeconds } from "../../infra/preflight/checks/rendered-config/units";
+import {
+  getPrometheusJson,
+  instantQuery,
+  PrometheusApiError,
+  type PromSeries,
+  prometheusBaseUrl,
+} from "../lib/prometheus-api";
 import type { AlertSample, SliSample } from "./types";
 
 /** Prometheus or Alertmanager did not answer (or not usefully): one sample is lost, the experiment goes on. */
@@ -97,11 +105,9 @@ export function alertStateOf(
 }
 
 /** A value of an instant query's single series; undefined for no series or NaN (no traffic in the window). */
-export function scalarOf(result: { value: [number, string] }[]): number | undefined {
-  const text = result[0]?.value[1];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
+export function scalarOf(series: readonly PromSeries[]): number | undefined {
+  const value = series[0]?.value;
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
 }
 
 export interface ObserverOptions {
@@ -114,43 +120,35 @@ export interface ObserverOptions {
   fetch?: typeof fetch;
 }
 
-export function httpObserver(options: ObserverOptions): Observer {
-  const fetchFn = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 5_000;
+/** The shared client's errors, worded for the runner's log: "Prometheus did not answer: …". */
+function observationErrorOf(what: string) {
+  return (err: unknown): never => {
+    if (!(err instanceof PrometheusApiError)) throw err;
+    if (err.kind === "unreachable") throw new ObservationError(`${what} did not answer: ${err.details.reason}`);
+    throw new ObservationError(`${what}: ${err.message}`);
+  };
+}
 
-  async function getJson(url: string, what: string): Promise<unknown> {
-    let res: Response;
+export function httpObserver(options: ObserverOptions): Observer {
+  const request = { fetch: options.fetch, timeoutMs: options.timeoutMs ?? 5_000 };
+  const baseOf = (url: string, what: string) => {
     try {
-      res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
+      return prometheusBaseUrl(url);
     } catch (err) {
-      throw new ObservationError(`${what} did not answer: ${(err as Error).message}`);
+      return observationErrorOf(what)(err);
     }
-    const text = await res.text();
-    if (!res.ok) throw new ObservationError(`${what} answered ${res.status}: ${text.slice(0, 200)}`);
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new ObservationError(`${what} answered something that is not JSON: ${text.slice(0, 200)}`);
-    }
-  }
+  };
+  const prometheus = baseOf(options.prometheusUrl, "Prometheus");
+  const alertmanager = baseOf(options.alertmanagerUrl, "Alertmanager");
 
   async function query(expr: string): Promise<number | undefined> {
-    const url = `${options.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
-    const body = (await getJson(url, "Prometheus")) as {
-      status?: string;
-      error?: string;
-      data?: { result?: { value: [number, string] }[] };
-    };
-    if (body.status !== "success" || !Array.isArray(body.data?.result)) {
-      throw new ObservationError(`Prometheus refused ${expr}: ${body.error ?? "no result"}`);
-    }
-    return scalarOf(body.data.result);
+    return scalarOf(await instantQuery(prometheus, expr, request).catch(observationErrorOf("Prometheus")));
   }
 
   async function prometheusConfig(): Promise<string> {
-    const body = (await getJson(`${options.prometheusUrl}/api/v1/status/config`, "Prometheus")) as {
-      data?: { yaml?: string };
-    };
+    const body = (await getPrometheusJson(prometheus, "api/v1/status/config", {}, request).catch(
+      observationErrorOf("Prometheus"),
+    )) as { data?: { yaml?: string } };
     if (typeof body.data?.yaml !== "string") throw new ObservationError("Prometheus did not show its configuration");
     return body.data.yaml;
   }
@@ -190,7 +188,9 @@ export function httpObserver(options: ObserverOptions): Observer {
     },
     async alerts(expectations) {
       if (expectations.length === 0) return [];
-      const body = await getJson(`${options.alertmanagerUrl}/api/v2/alerts`, "Alertmanager");
+      const body = await getPrometheusJson(alertmanager, "api/v2/alerts", {}, request).catch(
+        observationErrorOf("Alertmanager"),
+      );
       if (!Array.isArray(body)) throw new ObservationError("Alertmanager's /api/v2/alerts did not answer a list");
       return expectations.map((alert) => ({
         alert,

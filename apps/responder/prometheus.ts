@@ -1,9 +1,10 @@
 /**
  * The platform's state as Prometheus sees it: whether every action must be held (the hold query returns
  * series, or Prometheus does not answer) and, after an action, whether its alert still fires and how fast
- * the service burns its error budget. Instant queries over plain HTTP.
+ * the service burns its error budget. Instant queries through the shared client (apps/lib/prometheus-api.ts).
  */
 import { ALERT_LABELS, LABELS } from "../../contract";
+import { instantQuery, PrometheusApiError, prometheusBaseUrl } from "../lib/prometheus-api";
 import type { PlatformStatus, Target } from "./types";
 
 /** Prometheus's own series of alerts and its state label. */
@@ -61,39 +62,17 @@ export function holdReasonOf(series: Sample[]): string | undefined {
 }
 
 export function createPlatformStatus(args: PlatformStatusArgs): PlatformStatus {
-  const base = queryUrlOf(args.prometheusUrl);
-  const doFetch = args.fetch ?? fetch;
-  const timeoutMs = args.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-
-  async function query(promql: string): Promise<Sample[]> {
-    const url = new URL(base);
-    url.searchParams.set("query", promql);
-    const res = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.text();
-    let body: { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new Error(`HTTP ${res.status} from Prometheus: ${text.slice(0, 200)}`);
-    }
-    if (!res.ok || body.status !== "success") {
-      throw new Error(`HTTP ${res.status} from Prometheus: ${body.error ?? body.status ?? "no status"}`);
-    }
-    if (body.data?.resultType !== "vector" || !Array.isArray(body.data.result)) {
-      throw new Error(`Prometheus answered a ${body.data?.resultType ?? "missing"} result, not a vector`);
-    }
-    return (body.data.result as { metric?: Record<string, string>; value?: [number, string] }[]).map((s) => ({
-      metric: s.metric ?? {},
-      value: Number(s.value?.[1]),
-    }));
-  }
+  const base = baseUrlOf(args.prometheusUrl);
+  const options = { fetch: args.fetch, timeoutMs: args.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+  const query = async (promql: string): Promise<Sample[]> =>
+    (await instantQuery(base, promql, options)).map(({ labels, value }) => ({ metric: labels, value }));
 
   return {
     async holdReason() {
       try {
         return holdReasonOf(await query(args.holdQuery));
       } catch (error) {
-        return `cannot check platform health: ${errorText(error)}`;
+        return `cannot check platform health: ${reasonOf(error)}`;
       }
     },
     // Throws when Prometheus does not answer: the watcher tells "no answer" from "still firing".
@@ -108,23 +87,19 @@ export function createPlatformStatus(args: PlatformStatusArgs): PlatformStatus {
   };
 }
 
-/** The query endpoint under the given URL (a path prefix such as /prometheus is kept). */
-function queryUrlOf(prometheusUrl: string): URL {
-  let url: URL | undefined;
+/** The checked PROMETHEUS_URL (a path prefix such as /prometheus is kept). */
+function baseUrlOf(prometheusUrl: string): URL {
   try {
-    url = new URL("api/v1/query", prometheusUrl.endsWith("/") ? prometheusUrl : `${prometheusUrl}/`);
+    return prometheusBaseUrl(prometheusUrl);
   } catch {
-    // reported below
-  }
-  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
     throw new Error(`PROMETHEUS_URL must be an http: or https: URL, got "${prometheusUrl}"`);
   }
-  return url;
 }
 
-/** fetch says "fetch failed" and puts the reason (ECONNREFUSED…) in its cause. Duck-typed: errors may come from another realm. */
-function errorText(error: unknown): string {
-  const e = error as { message?: unknown; cause?: { code?: string; message?: string } } | undefined;
-  if (typeof e?.message !== "string") return String(error);
-  return e.cause ? `${e.message} (${e.cause.code ?? e.cause.message})` : e.message;
+/** A hold's reason, short (the hold query is long): the HTTP status and what Prometheus said, or what happened. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof PrometheusApiError)) return error instanceof Error ? error.message : String(error);
+  const { status, reason } = error.details;
+  if (error.kind === "not-vector") return `Prometheus answered a ${reason} result, not a vector`;
+  return status === undefined ? error.message : `HTTP ${status} from Prometheus: ${reason}`;
 }

@@ -51,8 +51,8 @@ describe("the SLI queries", () => {
 
   test("an empty answer and NaN (no traffic in the window) are undefined; a number is itself", () => {
     expect(scalarOf([])).toBeUndefined();
-    expect(scalarOf([{ value: [0, "NaN"] }])).toBeUndefined();
-    expect(scalarOf([{ value: [0, "0.25"] }])).toBe(0.25);
+    expect(scalarOf([{ labels: {}, value: Number.NaN }])).toBeUndefined();
+    expect(scalarOf([{ labels: {}, value: 0.25 }])).toBe(0.25);
   });
 });
 
