@@ -40,12 +40,19 @@ export function gatewayConfig(ns: Namespaces) {
       debug: null,
       loadbalancing: {
         routing_key: "traceID",
+        // Queue and retries at the exporter's own level: a batch that fails is routed again on retry, so it
+        // reaches whichever sampler owns its trace now (a sampler that left takes no batch with it), and the
+        // queue's metrics are reported (the per-sampler exporters report none). The per-sampler exporters
+        // only send: a failure goes straight back up to be retried and re-routed.
+        timeout: "10s",
+        sending_queue: { enabled: true, queue_size: 5000 },
+        retry_on_failure: { enabled: true, max_elapsed_time: "60s" },
         protocol: {
           otlp: {
             tls: { insecure: true },
             timeout: "10s",
-            sending_queue: { enabled: true, queue_size: 5000 },
-            retry_on_failure: { enabled: true, max_elapsed_time: "60s" },
+            sending_queue: { enabled: false },
+            retry_on_failure: { enabled: false },
           },
         },
         // the Go struct's port is a string

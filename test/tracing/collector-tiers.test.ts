@@ -50,6 +50,14 @@ describe("gateway tier, pure", () => {
     });
   });
 
+  test("queue and retries sit on the loadbalancing exporter (re-routed on retry, their metrics reported), the per-sampler exporters only send", () => {
+    const lb = gatewayConfig(nsProd).exporters.loadbalancing;
+    expect(lb.sending_queue).toEqual({ enabled: true, queue_size: 5000 });
+    expect(lb.retry_on_failure).toEqual(expect.objectContaining({ enabled: true }));
+    expect(lb.protocol.otlp.sending_queue).toEqual({ enabled: false });
+    expect(lb.protocol.otlp.retry_on_failure).toEqual({ enabled: false });
+  });
+
   test("the loadbalancing settings data accepts the gateway config and refuses a misspelt or mistyped key", () => {
     const cfg: Json = gatewayConfig(nsProd);
     expect(settingsProblems(cfg)).toEqual([]);
