@@ -62,6 +62,9 @@ export const PLATFORM_METRICS = [
   "otelcol_receiver_refused_spans_total",
   "otelcol_exporter_sent_spans_total",
   "otelcol_exporter_send_failed_spans_total",
+  // the gateway's loadbalancing exporter (scale: distributed)
+  "otelcol_exporter_queue_size",
+  "otelcol_exporter_queue_capacity",
   "otelcol_processor_tail_sampling_global_count_traces_sampled_total",
   "otelcol_processor_tail_sampling_sampling_trace_dropped_too_early_total",
 ] as const;

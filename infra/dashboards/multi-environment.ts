@@ -54,7 +54,10 @@ export interface MultiEnvironmentDashboardOptions {
  * this stack's namespacePrefix (the peer config names only URLs): one project, one prefix.
  */
 export function multiEnvironmentDashboardOptions(
-  config: Pick<StackConfig, "environment" | "namespacePrefix" | "slo" | "metrics" | "probes" | "peers" | "cost">,
+  config: Pick<
+    StackConfig,
+    "environment" | "namespacePrefix" | "scale" | "slo" | "metrics" | "probes" | "peers" | "cost"
+  >,
 ): MultiEnvironmentDashboardOptions {
   const shown = new Set([config.environment, ...config.peers.map((p) => p.environment)]);
   const columns = ENVIRONMENTS.filter((e) => shown.has(e)).map((environment) => ({

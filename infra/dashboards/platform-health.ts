@@ -2,6 +2,7 @@ import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import { LABELS, LOG_DECISIONS, LOG_FIELDS, LOG_KINDS, METRICS } from "../../contract";
 import { PLATFORM_SERVICES, RELEASES } from "../platform/naming";
+import { gatewayConfig } from "../tracing/collector-tiers";
 import { serviceLinks } from "./links";
 import { accessLogRequests } from "./log-cost";
 import { hideColumns, row, statPanel, type Target, tablePanel, timeseriesPanel } from "./panels";
@@ -22,6 +23,8 @@ export const COMPONENT_JOBS = {
   loki: `(.+/)?${RELEASES.loki}(-(read|write|backend))?`,
   alloy: RELEASES.alloy,
   collector: RELEASES.collector,
+  /** Only with `scale: distributed`. */
+  gateway: RELEASES.otelGateway,
   jaeger: RELEASES.jaeger,
 } as const;
 type Component = keyof typeof COMPONENT_JOBS;
@@ -46,6 +49,86 @@ const upStat = (component: Component, title: string) =>
 const series = (title: string, description: string, unit: string, targets: Target[], width = 10) =>
   timeseriesPanel({ title, description, unit, targets, width, height: 8 });
 
+/**
+ * The trace gateway of `scale: distributed` (infra/tracing/collector-tiers.ts): what it receives, what its
+ * loadbalancing exporter hands to the samplers, its queue and its HPA. The exporter's metrics carry its
+ * component id (the pipeline's exporter); the per-sampler OTLP exporters inside it report none
+ * (open-telemetry/opentelemetry-collector-contrib#43719).
+ */
+function withGateway(d: dashboard.DashboardBuilder, settings: DashboardSettings): dashboard.DashboardBuilder {
+  const [exporterId] = gatewayConfig(settings.namespaces).service.pipelines.traces.exporters;
+  if (!exporterId) throw new Error("the gateway's traces pipeline has no exporter to chart");
+  const exporter = `exporter="${exporterId}"`;
+  // the chart names the HPA after the release's fullname (fullnameOverride: the gateway's Service name)
+  const hpa = (metric: string) =>
+    `max(${platform(metric, `horizontalpodautoscaler="${PLATFORM_SERVICES.otelGateway.name}"`)})`;
+  return d
+    .withRow(row("OpenTelemetry Collector gateway"))
+    .withPanel(upStat("gateway", "Collector gateway"))
+    .withPanel(
+      series(
+        "Gateway spans accepted and refused",
+        "Spans per second the gateway's OTLP receiver accepts from the services, and refuses: refused spans are lost once the services' exporters give up. Refusals come from memory_limiter (too few gateway replicas for the load, or samplers too slow to drain the queue) or bad payloads.",
+        "ops",
+        [
+          {
+            expr: rate("gateway", "otelcol_receiver_accepted_spans_total", ["receiver"]),
+            legend: `accepted ${legend("receiver")}`,
+          },
+          {
+            expr: rate("gateway", "otelcol_receiver_refused_spans_total", ["receiver"]),
+            legend: `refused ${legend("receiver")}`,
+          },
+        ],
+      ),
+    )
+    .withPanel(
+      series(
+        "Gateway spans sent and failed",
+        `Spans per second the ${exporterId} exporter routes by trace id to the samplers, and spans it fails to send: failures mean samplers unreachable (none resolved from their headless Service, restarting, or their queues full) and those spans are lost after retries. Failures are counted per incoming batch: a batch split over several samplers counts whole when one of them fails.`,
+        "ops",
+        [
+          { expr: rate("gateway", "otelcol_exporter_sent_spans_total", [], exporter), legend: "sent" },
+          { expr: rate("gateway", "otelcol_exporter_send_failed_spans_total", [], exporter), legend: "failed" },
+        ],
+      ),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: "Gateway sending queue: size / capacity",
+        description: `Share of the ${exporterId} exporter's sending queue in use, per gateway pod. It fills when the samplers do not keep up or cannot be reached; at 1 new spans are refused and lost.`,
+        unit: "percentunit",
+        width: 12,
+        height: 8,
+        min: 0,
+        max: 1,
+        targets: [
+          {
+            expr: `max by (pod) (${of("gateway", "otelcol_exporter_queue_size", exporter)}) / max by (pod) (${of("gateway", "otelcol_exporter_queue_capacity", exporter)})`,
+            legend: legend("pod"),
+          },
+        ],
+        steps: [
+          { value: null, color: "green" },
+          { value: 0.5, color: "yellow" },
+          { value: 0.8, color: "red" },
+        ],
+      }),
+    )
+    .withPanel(
+      series(
+        "Gateway replicas: current and maximum",
+        "Gateway pods its HorizontalPodAutoscaler runs (it scales on CPU), against the most it may run. At the maximum it can add none: if the load still grows, refused spans and a filling queue follow; raise distributed.collector.gateway.maxReplicas.",
+        "none",
+        [
+          { expr: hpa("kube_horizontalpodautoscaler_status_current_replicas"), legend: "current" },
+          { expr: hpa("kube_horizontalpodautoscaler_spec_max_replicas"), legend: "maximum" },
+        ],
+        12,
+      ),
+    );
+}
+
 export function platformHealth(settings: DashboardSettings): dashboard.DashboardBuilder {
   const bothNamespaces = `namespace=~"$namespace|$platform_namespace"`;
   const perService = (metric: string, ...matchers: string[]) =>
@@ -57,7 +140,7 @@ export function platformHealth(settings: DashboardSettings): dashboard.Dashboard
   // sampled-out access lines at the average size of the written ones; `or … * 0` where none was written
   const bytesBefore = `${bytesAfter} + (${sampledOut} * ${perService(METRICS.logBytes, ACCESS)} / (${written} > 0) or ${bytesAfter} * 0)`;
 
-  return shell(
+  const upToAlloy = shell(
     settings,
     "platform-health",
     "Platform health",
@@ -282,7 +365,9 @@ export function platformHealth(settings: DashboardSettings): dashboard.Dashboard
           },
         ],
       ),
-    )
+    );
+  // spans flow gateway → samplers (the collector row) → Jaeger
+  return (settings.scale === "distributed" ? withGateway(upToAlloy, settings) : upToAlloy)
     .withRow(row("OpenTelemetry Collector"))
     .withPanel(upStat("collector", "Collector"))
     .withPanel(

@@ -1,6 +1,7 @@
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { HIGH_LATENCY_P99_SECONDS } from "../alerting/rules";
 import { BURN_RATE_ALERTS, burnFactor, windowHours } from "../alerting/slos";
+import type { ScaleMode } from "../config/scale-schema";
 import type { StackConfig } from "../config/schema";
 import { type Namespaces, namespaces } from "../platform/naming";
 
@@ -20,6 +21,8 @@ export interface BurnAlertView {
 export interface DashboardSettings {
   environment: string;
   namespaces: Namespaces;
+  /** `distributed` adds the collector gateway's panels to Platform health. */
+  scale: ScaleMode;
   slo: {
     period: "28d" | "30d";
     periodHours: number;
@@ -37,12 +40,13 @@ export interface DashboardSettings {
 }
 
 export function dashboardSettings(
-  config: Pick<StackConfig, "environment" | "namespacePrefix" | "slo" | "metrics" | "probes">,
+  config: Pick<StackConfig, "environment" | "namespacePrefix" | "scale" | "slo" | "metrics" | "probes">,
 ): DashboardSettings {
   const { slo } = config;
   return {
     environment: config.environment,
     namespaces: namespaces(config),
+    scale: config.scale,
     slo: {
       period: slo.period,
       periodHours: windowHours(slo.period),

@@ -351,6 +351,7 @@ describe("errors and platform health", () => {
       "Grafana",
       "Loki",
       "Alloy",
+      "OpenTelemetry Collector gateway",
       "OpenTelemetry Collector",
       "Jaeger",
       "Log cost",
