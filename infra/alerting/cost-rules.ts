@@ -1,5 +1,6 @@
 import { COST_ALERTS, COST_LABELS, COST_RECORDS, type CostScope, LABELS, METRICS } from "../../contract";
 import type { StackConfig } from "../config/schema";
+import { ALLOY_SHIPPED_LOG_BYTES_METRIC } from "../logging/alloy-config";
 import { type Namespaces, PLATFORM_SERVICES } from "../platform/naming";
 import type { Rule, RuleGroup } from "./rules";
 import { runbook } from "./rules";
@@ -311,7 +312,13 @@ function telemetryGroup(ns: Namespaces): RuleGroup {
         record: R.samplesPerSecond,
         expr: `${by} (${asService("sum_over_time(scrape_samples_post_metric_relabeling[5m])")}) / 300`,
       },
-      { record: R.logBytesPerSecond, expr: `${by} (rate(${METRICS.logBytes}[5m]))` },
+      {
+        // what Loki ingests: Alloy's count of the bytes it ships per service (after the noise is dropped; the
+        // scrape renames the lines' namespace label exported_namespace), else the services' own count of what they
+        // write (a stack without Alloy: the local demo)
+        record: R.logBytesPerSecond,
+        expr: `${by} (label_replace(rate(${ALLOY_SHIPPED_LOG_BYTES_METRIC}{${svc}!=""}[5m]), "namespace", "$1", "exported_namespace", "(.+)")) or ${by} (rate(${METRICS.logBytes}[5m]))`,
+      },
       {
         // the spans' own namespace where their resource says it, else the collector's
         record: R.spansReceivedPerSecond,

@@ -12,6 +12,13 @@ export interface AlloyPipelineArgs {
   toCollector?: { otlpHttpUrl: string; namespace: string };
 }
 
+/**
+ * The counter Alloy keeps of the bytes it ships to Loki, by the lines' labels (service_name among them): what Loki
+ * ingests per service, after the noise is dropped. stage.metrics names it with its default prefix.
+ */
+export const ALLOY_SHIPPED_LOG_BYTES = { name: "shipped_log_bytes_total", prefix: "loki_process_custom_" } as const;
+export const ALLOY_SHIPPED_LOG_BYTES_METRIC = `${ALLOY_SHIPPED_LOG_BYTES.prefix}${ALLOY_SHIPPED_LOG_BYTES.name}`;
+
 /** Levels whose lines for infrastructure paths are noise; errors and warnings there stay. */
 const NOISE_LEVELS = ["info", "debug"];
 const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -26,7 +33,8 @@ const INFRA_PATH_NOISE = `^(?:${INFRA_PATHS.map(regexEscape).join("|")});(?:${NO
  * The Alloy pipeline: discover pods, tail their logs through the API, parse the services' JSON lines
  * (service_name and level become labels — low cardinality; trace_id and span_id structured metadata,
  * queryable without a label per trace; every other field, sample_rate and adjusted_count included, stays
- * in the line), drop probe and scrape noise, push to Loki (snappy-compressed protobuf, Alloy's default).
+ * in the line), drop probe and scrape noise, count the bytes shipped per service (the cost rules' log volume),
+ * push to Loki (snappy-compressed protobuf, Alloy's default).
  * Lines that are not JSON pass through unparsed.
  */
 export function alloyPipeline({ namespaces, lokiPushUrl, environment, toCollector }: AlloyPipelineArgs): string {
@@ -90,6 +98,16 @@ loki.process "json_lines" {
     values = {
       ${f.traceId} = "",
       ${f.spanId}  = "",
+    }
+  }
+  stage.metrics {
+    metric.counter {
+      name              = "${ALLOY_SHIPPED_LOG_BYTES.name}"
+      description       = "Bytes of log lines shipped to Loki, after probe and scrape noise is dropped."
+      prefix            = "${ALLOY_SHIPPED_LOG_BYTES.prefix}"
+      match_all         = true
+      count_entry_bytes = true
+      action            = "add"
     }
   }
 }

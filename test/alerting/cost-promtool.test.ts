@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { COST_ALERTS, COST_RECORDS as R } from "../../contract";
 import { costRuleGroups, KPS_POD_OWNER_RECORD } from "../../infra/alerting/cost-rules";
 import { parseStackConfig } from "../../infra/config/schema";
+import { ALLOY_SHIPPED_LOG_BYTES_METRIC } from "../../infra/logging/alloy-config";
 import { namespaces } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
 import { run, toolAvailable } from "../support/tools";
@@ -509,10 +510,10 @@ const rightSizing = run1(
   },
 );
 
-// ── Telemetry volume: two order targets, the services' log counter, the collector's span metrics ──
+// ── Telemetry volume: two order targets, Alloy's and the services' log counters, the collector's span metrics ──
 const collector = { namespace: ns.platform, job: "otel-collector", instance: "10.0.0.9:8888" };
 const telemetry = run1(
-  "telemetry volume per service: series and samples per scrape, log bytes, spans received and kept at the collector's ratio",
+  "telemetry volume per service: series and samples per scrape, log bytes (Alloy's shipped count, else the service's own), spans received and kept at the collector's ratio",
   "1m",
   {
     interval: "1m",
@@ -528,6 +529,24 @@ const telemetry = run1(
         "log_bytes_total",
         { namespace: ns.apps, job: "order", instance: "a", service_name: "order", log_kind: "event" },
         counter([[10, 10]], 60),
+      ),
+      // product: its own count (it writes 70 B/s) and Alloy's (it ships 50 B/s of them, scraped in the platform
+      // namespace, so the lines' namespace is exported_namespace); Alloy's counts. order has no Alloy series.
+      series(
+        "log_bytes_total",
+        { namespace: ns.apps, job: "product", instance: "p", service_name: "product", log_kind: "access" },
+        counter([[70, 10]], 60),
+      ),
+      series(
+        ALLOY_SHIPPED_LOG_BYTES_METRIC,
+        { namespace: ns.platform, job: "alloy", exported_namespace: ns.apps, service_name: "product", level: "info" },
+        counter([[50, 10]], 60),
+      ),
+      // a platform pod's lines carry no service_name: not a service's volume
+      series(
+        ALLOY_SHIPPED_LOG_BYTES_METRIC,
+        { namespace: ns.platform, job: "alloy", exported_namespace: ns.platform, app: "loki" },
+        counter([[500, 10]], 60),
       ),
       // span metrics: order's spans name their namespace; user's do not (they stay under the collector's)
       series(
@@ -557,7 +576,10 @@ const telemetry = run1(
       exprTest(R.activeSeries, "10m", [[{ namespace: ns.apps, service_name: "order" }, 120 + 130]]),
       // five scrapes a minute apart within 5 minutes (and the one on the window's start): (120 + 130) × 6 / 300
       exprTest(R.samplesPerSecond, "10m", [[{ namespace: ns.apps, service_name: "order" }, ((120 + 130) * 6) / 300]]),
-      exprTest(R.logBytesPerSecond, "10m", [[{ namespace: ns.apps, service_name: "order" }, 100 + 10]]),
+      exprTest(R.logBytesPerSecond, "10m", [
+        [{ namespace: ns.apps, service_name: "order" }, 100 + 10],
+        [{ namespace: ns.apps, service_name: "product" }, 50],
+      ]),
       exprTest(R.spansReceivedPerSecond, "10m", [
         [{ namespace: ns.apps, service_name: "order" }, 20],
         [{ namespace: ns.platform, service_name: "user" }, 10],

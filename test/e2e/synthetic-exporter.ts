@@ -201,14 +201,16 @@ export async function selectorsToSynthesise(
 
 /**
  * A label's value under a matcher: the workload's own if it satisfies it; for a negative matcher, no label
- * if that does; for a positive one on a label the workload lacks, its name if that does; else the
- * matcher's value or an example of its regex. undefined: no label; null: nothing derived.
+ * if that does; on a label the workload lacks, its name if that does (`service_name!=""` on a service's
+ * series); else, for a positive matcher, the matcher's value or an example of its regex. undefined: no label;
+ * null: nothing derived.
  */
 function valueFor(m: Matcher, current: string | undefined, name: string): string | undefined | null {
   if (current !== undefined && satisfies(m, current)) return current;
   const negative = m.op === "!=" || m.op === "!~";
-  if (negative) return satisfies(m, undefined) ? undefined : null;
+  if (negative && satisfies(m, undefined)) return undefined;
   if (current === undefined && satisfies(m, name)) return name;
+  if (negative) return null;
   const value = m.op === "=" ? m.value : exampleMatch(m.value);
   if (value === undefined) return null;
   return value === "" ? undefined : value;

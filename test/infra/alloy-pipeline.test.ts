@@ -1,5 +1,5 @@
 import { ACCESS_LOG_MESSAGE, INFRA_PATHS, LOG_FIELDS, PATHS } from "../../contract";
-import { alloyPipeline } from "../../infra/logging/alloy-config";
+import { ALLOY_SHIPPED_LOG_BYTES_METRIC, alloyPipeline } from "../../infra/logging/alloy-config";
 import { alloyBlock, alloyLokiLabels, alloyMap, alloyString } from "./alloy-text";
 
 const config = alloyPipeline({
@@ -84,6 +84,18 @@ describe("Alloy pipeline: what reaches Loki", () => {
     expect(extracted).toEqual(
       expect.arrayContaining(alloyString(alloyBlock(processBody, "stage.drop"), "source").split(",")),
     );
+  });
+
+  test("after the drop and the labels, a counter adds every shipped line's bytes, under the name the cost rules read", () => {
+    const stages = [...processBody.matchAll(/^ {2}(stage\.\w+) \{/gm)].map((m) => m[1]);
+    expect(stages.indexOf("stage.metrics")).toBeGreaterThan(stages.indexOf("stage.labels"));
+    expect(stages.indexOf("stage.metrics")).toBeGreaterThan(stages.indexOf("stage.drop"));
+    const counter = alloyBlock(alloyBlock(processBody, "stage.metrics"), "metric.counter");
+    expect(`${alloyString(counter, "prefix")}${alloyString(counter, "name")}`).toBe(ALLOY_SHIPPED_LOG_BYTES_METRIC);
+    // Alloy accepts count_entry_bytes only with match_all and action "add"
+    expect(counter).toMatch(/^\s*match_all\s*=\s*true$/m);
+    expect(counter).toMatch(/^\s*count_entry_bytes\s*=\s*true$/m);
+    expect(alloyString(counter, "action")).toBe("add");
   });
 
   test("structured metadata holds only trace_id and span_id; labels are only low-cardinality fields", () => {
