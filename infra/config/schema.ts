@@ -316,6 +316,8 @@ const peer = z
     prometheusUrl: peerUrl,
     lokiUrl: peerUrl.optional(),
     jaegerUrl: peerUrl.optional(),
+    /** The peer stack's namespacePrefix, when it is not this stack's: its dashboard columns read its namespaces. */
+    namespacePrefix: dnsLabel(30).optional(),
     /** How this Grafana authenticates to the peer's stores; credentials are Pulumi secrets (infra/platform/secrets.ts). */
     auth: z.enum(PEER_AUTH, { error: `must be one of: ${PEER_AUTH.join(", ")}` }).default("none"),
   })

@@ -50,8 +50,8 @@ export interface MultiEnvironmentDashboardOptions {
 }
 
 /**
- * The environments this Grafana shows: its own and each of `peers`. A peer's namespaces are assumed to share
- * this stack's namespacePrefix (the peer config names only URLs): one project, one prefix.
+ * The environments this Grafana shows: its own and each of `peers`, each on its own namespaces (a peer's
+ * `namespacePrefix`, else this stack's).
  */
 export function multiEnvironmentDashboardOptions(
   config: Pick<
@@ -64,7 +64,11 @@ export function multiEnvironmentDashboardOptions(
     environment,
     local: environment === config.environment,
     prometheusUid: environmentDatasourceUids(environment, config.environment).prometheus,
-    namespaces: namespaces({ namespacePrefix: config.namespacePrefix, environment }),
+    namespaces: namespaces({
+      namespacePrefix:
+        config.peers.find((p) => p.environment === environment)?.namespacePrefix ?? config.namespacePrefix,
+      environment,
+    }),
   }));
   return { settings: dashboardSettings(config), columns, currency: config.cost.currency };
 }

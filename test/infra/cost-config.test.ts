@@ -73,6 +73,12 @@ describe("cost and peers config", () => {
       "peers.0.environment: must be one of: dev, staging, prod",
     ],
     [
+      "a peer namespacePrefix that is no DNS label",
+      (c: any) =>
+        (c.peers = [{ environment: "prod", prometheusUrl: "https://p.example.com", namespacePrefix: "Team_A" }]),
+      "peers.0.namespacePrefix: must be a DNS label (a-z, 0-9, -; starts with a letter; ≤ 30 characters)",
+    ],
+    [
       "an unknown peer auth",
       (c: any) => (c.peers = [{ environment: "prod", prometheusUrl: "https://p.example.com", auth: "oauth" }]),
       "peers.0.auth: must be one of: none, basic, bearer",

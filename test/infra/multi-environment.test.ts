@@ -4,8 +4,9 @@ import { parse } from "yaml";
 import { SERVICE_NAMES, SERVICE_VERSION_ENV } from "../../contract";
 import { mergeValues, repoRoot } from "../../infra/charts/values-files";
 import { parseStackConfig } from "../../infra/config/schema";
-import { stackConfigFile } from "../../infra/config/stack-file";
+import { loadStackConfig, stackConfigFile } from "../../infra/config/stack-file";
 import { MULTI_ENVIRONMENT_DASHBOARD_KEY } from "../../infra/dashboards/model";
+import { multiEnvironmentDashboardOptions } from "../../infra/dashboards/multi-environment";
 import { queryProblems } from "../../infra/dashboards/query-check";
 import { DATASOURCE_UIDS, RELEASES } from "../../infra/platform/naming";
 import { chartSpecOf } from "../../infra/preflight/main";
@@ -194,6 +195,27 @@ describe("the multi-environment dashboard as deployed (its ConfigMap)", () => {
       ["Requests/s (dev)", "prometheus-dev"],
       ["Requests/s (staging)", "prometheus-staging"],
       ["Requests/s (prod)", "prometheus"],
+    ]);
+  });
+
+  test("a peer with its own namespacePrefix: its column reads its namespaces, the others keep this stack's", () => {
+    const config = loadStackConfig("prod");
+    const options = multiEnvironmentDashboardOptions({
+      ...config,
+      peers: [
+        { environment: "staging", prometheusUrl: "https://prometheus.staging.example.com", auth: "none" },
+        {
+          environment: "dev",
+          prometheusUrl: "https://prometheus.dev.example.com",
+          auth: "none",
+          namespacePrefix: "team-a",
+        },
+      ],
+    });
+    expect(options.columns.map((c) => [c.environment, c.namespaces.apps])).toEqual([
+      ["dev", "team-a-dev-apps"],
+      ["staging", `${config.namespacePrefix}-staging-apps`],
+      ["prod", `${config.namespacePrefix}-prod-apps`],
     ]);
   });
 
