@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import type { RuleGroup } from "../../infra/alerting/rules";
+import { clusterRelabelConfig } from "../../infra/monitoring/scrape-class";
 import { type Namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
 import { freePort, waitFor } from "./net";
 
@@ -66,6 +67,17 @@ const scrapeJob = (job: string, target: string, namespace: string) => ({
   static_configs: [{ targets: [target], labels: { namespace } }],
 });
 
+/** The cluster label of local runs (the demo, the live tests). */
+export const LOCAL_CLUSTER = "local";
+
+/** Every job gets the cluster label last, as the operator's default scrape class adds it to every target. */
+function withClusterLabel(cluster: string, jobs: Record<string, unknown>[]): Record<string, unknown>[] {
+  return jobs.map((job) => ({
+    ...job,
+    relabel_configs: [...((job.relabel_configs as unknown[] | undefined) ?? []), clusterRelabelConfig(cluster)],
+  }));
+}
+
 /** SIGTERM, then SIGKILL after 5 s if the tool has not exited. */
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -98,6 +110,8 @@ export async function startMonitoringStack(args: {
   ports?: { prometheus: number; alertmanager: number };
   scrapeInterval?: string;
   environment?: string;
+  /** The `cluster` label every scraped series gets, as the operator's default scrape class gives it in a cluster. */
+  cluster?: string;
   /** More scrape configs, as written (e.g. the probe jobs of infra/probes/scrape-config.ts). */
   extraScrapeConfigs?: Record<string, unknown>[];
 }): Promise<MonitoringStack> {
@@ -118,13 +132,13 @@ export async function startMonitoringStack(args: {
       },
       rule_files: [path.join(dir, "rules.yaml")],
       alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
-      scrape_configs: [
+      scrape_configs: withClusterLabel(args.cluster ?? LOCAL_CLUSTER, [
         ...Object.entries(args.targets).map(([job, target]) => scrapeJob(job, target, args.namespaces.apps)),
         // named as the kube-prometheus-stack ServiceMonitors name their jobs, so dashboards read them alike
         scrapeJob(PLATFORM_SERVICES.prometheus.name, `127.0.0.1:${promPort}`, args.namespaces.platform),
         scrapeJob(PLATFORM_SERVICES.alertmanager.name, `127.0.0.1:${amPort}`, args.namespaces.platform),
         ...(args.extraScrapeConfigs ?? []),
-      ],
+      ]),
     }),
   );
   const alertmanager = launch(

@@ -13,6 +13,7 @@ import {
   peerCredentialVariables,
 } from "./datasources";
 import { distributedPrometheusSpec } from "./remote-write";
+import { CLUSTER_LABEL, clusterScrapeClass } from "./scrape-class";
 
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
@@ -96,7 +97,9 @@ export function monitoringValues(
         retention: `${metrics.retentionDays}d`,
         retentionSize: `${metrics.retentionSizeGi}GB`,
         // federation, remote write and alerts tell environments and clusters apart by these
-        externalLabels: { environment: config.environment, cluster: config.cluster },
+        externalLabels: { environment: config.environment, [CLUSTER_LABEL]: config.cluster },
+        // and every scraped series carries the cluster itself, so the chart's dashboards can select it
+        scrapeClasses: [clusterScrapeClass(config.cluster)],
         podMetadata: { labels: ownership },
         serviceMonitorNamespaceSelector: ownNamespaces,
         podMonitorNamespaceSelector: ownNamespaces,
@@ -130,12 +133,11 @@ export function monitoringValues(
       service: { type: config.grafana.loadBalancer ? "LoadBalancer" : "ClusterIP" },
       sidecar: {
         datasources: { exemplarTraceIdDestinations: EXEMPLAR_DESTINATION },
-        // Off on purpose: in the chart's own dashboards this only un-hides the `cluster` variable. Its values come
-        // from label_values(…, cluster), and a Prometheus adds its external labels only to what leaves it
-        // (federation, remote write, alerts), so the list would be empty; `cluster=""` then matches every local
-        // series, shown or hidden alike. The environment is picked with those dashboards' datasource variable
-        // (one datasource per peer). Turn it on when the datasource is a global view (Thanos, Mimir) of many.
-        dashboards: { multicluster: { global: { enabled: false } } },
+        // The chart's own dashboards select `cluster="$cluster"` either way; this shows the variable. Its values
+        // come from label_values(…, cluster): the cluster label the default scrape class puts on every series
+        // (external labels reach only what leaves Prometheus). One value per Prometheus here; many when the
+        // datasource is a global view (Thanos, Mimir) or a peer's.
+        dashboards: { multicluster: { global: { enabled: true } } },
       },
       // the X-Ray plugin (pinned) and the CloudWatch/X-Ray datasources only when aws.enabled
       ...awsGrafanaPlugins(config),

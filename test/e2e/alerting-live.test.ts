@@ -1,4 +1,5 @@
 import {
+  LOCAL_CLUSTER,
   type MonitoringStack,
   startMonitoringStack,
   startWebhookReceiver,
@@ -11,6 +12,7 @@ import { ALERT_NAMES } from "../../infra/alerting/rules";
 import { parseStackConfig } from "../../infra/config/schema";
 import { stackDashboards } from "../../infra/dashboards/dashboards";
 import { promqlMetricNames, substituteGrafanaVariables } from "../../infra/dashboards/query-check";
+import { CLUSTER_LABEL } from "../../infra/monitoring/scrape-class";
 import { namespaces, PLATFORM_SERVICES } from "../../infra/platform/naming";
 import { stackConfigFile } from "../../infra/preflight/collect";
 import { openingValues } from "../dashboards/built";
@@ -116,6 +118,14 @@ describeLive("live: services → Prometheus (generated rules) → Alertmanager (
         `${ns.platform}/${PLATFORM_SERVICES.prometheus.name}`,
       ].sort(),
     );
+  });
+
+  test("every scraped series carries the cluster label, as the operator's default scrape class puts it (the rules below run with it)", async () => {
+    const all = await stack.query("count(up)");
+    expect(Number(all[0]?.value[1])).toBe(5);
+    expect(await stack.query(`count(up{${CLUSTER_LABEL}="${LOCAL_CLUSTER}"})`)).toEqual([
+      expect.objectContaining({ value: [expect.any(Number), "5"] }),
+    ]);
   });
 
   test("every recording rule produces series", async () => {

@@ -8,6 +8,7 @@ import { loadStackConfig, stackConfigFile } from "../../infra/config/stack-file"
 import { MULTI_ENVIRONMENT_DASHBOARD_KEY } from "../../infra/dashboards/model";
 import { multiEnvironmentDashboardOptions } from "../../infra/dashboards/multi-environment";
 import { queryProblems } from "../../infra/dashboards/query-check";
+import { CLUSTER_LABEL } from "../../infra/monitoring/scrape-class";
 import { DATASOURCE_UIDS, RELEASES } from "../../infra/platform/naming";
 import { chartSpecOf } from "../../infra/preflight/main";
 import { chartSourcesDir, renderChart } from "../../infra/render/render";
@@ -245,11 +246,24 @@ const sources = chartSourcesDir(repoRoot());
 const withSources = sources || process.env.REQUIRE_CHART_SOURCES === "1" ? test : test.skip;
 
 describe("kube-prometheus-stack's own dashboards and grafana.sidecar.dashboards.multicluster.global.enabled", () => {
-  test.each(STACKS)("%s: left off (values.ts says why), the static sidecar settings kept beside it", (stack) => {
-    const sidecar = kps(results[stack]).grafana.sidecar.dashboards;
-    expect(sidecar.multicluster).toEqual({ global: { enabled: false } });
-    expect(sidecar).toMatchObject({ enabled: true, label: "grafana_dashboard", folderAnnotation: "grafana_folder" });
-  });
+  test.each(STACKS)(
+    "%s: on, the static sidecar settings kept beside it; the default scrape class puts the stack's cluster on every series the variable lists",
+    (stack) => {
+      const values = kps(results[stack]);
+      const sidecar = values.grafana.sidecar.dashboards;
+      expect(sidecar.multicluster).toEqual({ global: { enabled: true } });
+      expect(sidecar).toMatchObject({ enabled: true, label: "grafana_dashboard", folderAnnotation: "grafana_folder" });
+      const cluster = loadStackConfig(stack).cluster;
+      expect(values.prometheus.prometheusSpec.scrapeClasses).toEqual([
+        {
+          name: "default",
+          default: true,
+          relabelings: [{ action: "replace", targetLabel: "cluster", replacement: cluster }],
+        },
+      ]);
+      expect(values.prometheus.prometheusSpec.externalLabels.cluster).toBe(cluster);
+    },
+  );
 
   /**
    * The chart's dashboards (file → JSON model) as Helm renders them with these values; forced, because the
@@ -277,12 +291,12 @@ describe("kube-prometheus-stack's own dashboards and grafana.sidecar.dashboards.
   };
 
   withSources(
-    "turning it on would only un-hide each rendered dashboard's cluster variable: every query stays the same",
+    "turning it on only un-hides each rendered dashboard's cluster variable: every query stays the same",
     async () => {
       const values = chart(results.prod.resources, RELEASES.monitoring).inputs.values;
-      const off = await renderedDashboards(values);
-      const on = await renderedDashboards(
-        mergeValues(values, { grafana: { sidecar: { dashboards: { multicluster: { global: { enabled: true } } } } } }),
+      const on = await renderedDashboards(values);
+      const off = await renderedDashboards(
+        mergeValues(values, { grafana: { sidecar: { dashboards: { multicluster: { global: { enabled: false } } } } } }),
       );
       expect(off.size).toBeGreaterThan(10);
       expect([...on.keys()].sort()).toEqual([...off.keys()].sort());
@@ -296,6 +310,11 @@ describe("kube-prometheus-stack's own dashboards and grafana.sidecar.dashboards.
         if (clusterAt < 0) continue;
         // hidden (2) when off, shown (0) when on: nothing else moves
         expect([file, list[clusterAt]?.hide, on.get(file)?.templating.list[clusterAt].hide]).toEqual([file, 2, 0]);
+        // its values: the label the default scrape class puts on every series
+        expect([file, JSON.stringify(list[clusterAt]?.query)]).toEqual([
+          file,
+          expect.stringMatching(new RegExp(`label_values\\(.*, *${CLUSTER_LABEL}\\)`)),
+        ]);
         withCluster.push(file);
       }
       // (etcd's dashboard, the one that would swap its job selector for cluster, is off: kubeEtcd is disabled)
